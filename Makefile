@@ -1,0 +1,110 @@
+# Makefile: the one place the commands live. README, CI and the GitHub
+# workflows call these targets and nothing else.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT    := github.com/go-multistage/multistage
+MODULES := hello calculator
+BIN     := bin
+
+# Build information for local builds; GoReleaser and the Dockerfiles set the
+# same variables from the release.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo none)
+DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
+
+# ldflags NAME: strip and stamp the build information of module NAME.
+ldflags = -s -w \
+	-X $(ROOT)/$(1)/internal/buildinfo.Version=$(VERSION) \
+	-X $(ROOT)/$(1)/internal/buildinfo.Commit=$(COMMIT) \
+	-X $(ROOT)/$(1)/internal/buildinfo.Date=$(DATE)
+
+.PHONY: help
+help: ## List the targets.
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+.PHONY: build
+build: $(addprefix build-,$(MODULES)) ## Build static, stripped binaries into bin/.
+
+.PHONY: $(addprefix build-,$(MODULES))
+$(addprefix build-,$(MODULES)): build-%:
+	CGO_ENABLED=0 GOWORK=off go -C $* build -trimpath -ldflags '$(call ldflags,$*)' -o ../$(BIN)/$* .
+	@stat -c '%n: %s bytes' $(BIN)/$*
+
+# Modules outside go.work: test and tool code whose dependencies must never
+# reach the products (tools/ is checked by building it, see release-check).
+SIDE_MODULES := e2e bench
+
+# BASES picks the base images for image builds: the Dockerfiles' pinned public
+# bases, or local stand-ins on a machine that cannot pull them (STANDINS=1
+# forces the stand-ins, STANDINS=0 forbids them). See scripts/standins.sh.
+BASES = scripts/docker-engine.sh start && eval "$$(scripts/standins.sh auto)" &&
+
+.PHONY: test
+test: check unit e2e release-test actionlint bench-quick ## Every check and test (CI: bash .ci/run).
+
+.PHONY: check
+check: ## gofmt, go vet, and go.mod tidiness for every module.
+	@out=$$(gofmt -l $(MODULES) $(SIDE_MODULES)); if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet $(addsuffix /...,$(addprefix ./,$(MODULES)))
+	go vet -tags e2etest ./hello/...
+	@for m in $(SIDE_MODULES); do GOWORK=off go -C $$m vet ./... || exit 1; done
+	@for m in $(MODULES) $(SIDE_MODULES); do GOWORK=off go -C $$m mod tidy -diff || { echo "$$m: run go mod tidy"; exit 1; }; done
+
+.PHONY: unit
+unit: ## Unit, fuzz-seed and integration tests with the race detector, in the workspace and per module.
+	go test -race -count=1 $(addsuffix /...,$(addprefix ./,$(MODULES)))
+	@for m in $(MODULES); do GOWORK=off go -C $$m test -count=1 ./... || exit 1; done
+	GOWORK=off go -C bench test -race -count=1 ./...
+
+.PHONY: images
+images: ## Build hello:dev, hello:dev-scratch, calculator:dev, calculator:dev-alpine from source.
+	$(BASES) scripts/build-images.sh
+
+.PHONY: e2e
+e2e: images ## End-to-end tests of the four images on a real Docker engine.
+	$(BASES) GOWORK=off go -C e2e test -count=1 -parallel 4 -timeout 20m .
+
+.PHONY: release-snapshot
+release-snapshot: ## The maintainers' main job: a full local release of HEAD into dist/, nothing published.
+	$(BASES) scripts/release-snapshot.sh
+
+.PHONY: release-check
+release-check: ## Validate .goreleaser.yaml with the pinned GoReleaser (needs a git remote).
+	scripts/release-goreleaser.sh check
+
+.PHONY: release-test
+release-test: ## End-to-end test of the release: two snapshots of HEAD in a throwaway clone, then every artifact checked.
+	$(BASES) GOWORK=off go -C e2e test -count=1 -timeout 45m ./release/
+
+.PHONY: actionlint
+actionlint: ## Lint the GitHub workflows with the pinned actionlint.
+	actionlint=$$(GOWORK=off go -C tools/lint tool -n actionlint) && "$$actionlint"
+
+.PHONY: bench
+bench: images ## Measure us against the seeds and peers: writes bench/REPORT.md (about 10 minutes).
+	$(BASES) cd bench && GOWORK=off go run ./cmd/report
+
+.PHONY: bench-quick
+bench-quick: images ## A reduced bench run (under 3 minutes) into bench/out/, so the harness cannot rot.
+	$(BASES) cd bench && BENCH_QUICK=1 GOWORK=off go run ./cmd/report
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME each (default 30s).
+	@for m in $(MODULES); do \
+		for pkg in $$(go -C $$m list ./...); do \
+			for f in $$(go -C $$m test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+				echo "== $$pkg $$f"; go -C $$m test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-30s} $$pkg; \
+			done; \
+		done; \
+	done
+
+.PHONY: bench-go
+bench-go: ## Go benchmarks of both modules (count 5).
+	go test -run '^$$' -bench . -benchmem -count=5 $(addsuffix /...,$(addprefix ./,$(MODULES)))
+
+.PHONY: clean
+clean: ## Remove build outputs.
+	rm -rf $(BIN) dist
