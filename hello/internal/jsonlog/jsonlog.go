@@ -1,0 +1,333 @@
+// Package jsonlog provides a [slog.Handler] that writes each record as one
+// line of JSON, in the shape [slog.JSONHandler] writes:
+//
+//	{"time":"2026-01-02T03:04:05.123456789Z","level":"INFO","msg":"request","status":200}
+//
+// It exists because an access log writes a line per request: this handler
+// encodes straight into a pooled buffer without reflection and hands the
+// writer each line in a single Write, so logging stays a small part of the
+// cost of serving a request. Values of kind [slog.KindAny] (other than
+// errors) and floats go through encoding/json, as in the standard handler.
+package jsonlog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Handler is a [slog.Handler] writing JSON lines. It is safe for concurrent
+// use; handlers derived with WithAttrs and WithGroup share the writer and
+// never interleave their lines.
+type Handler struct {
+	out   *output
+	level slog.Leveler
+
+	// pre holds the attributes added by WithAttrs, already encoded, inside
+	// the first opened groups, without the closing braces.
+	pre []byte
+	// groups are the names given to WithGroup; the first opened of them
+	// have been written into pre.
+	groups []string
+	opened int
+}
+
+type output struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// New returns a Handler writing to w records at level or above
+// (nil means [slog.LevelInfo]).
+func New(w io.Writer, level slog.Leveler) *Handler {
+	if level == nil {
+		level = slog.LevelInfo
+	}
+	return &Handler{out: &output{w: w}, level: level}
+}
+
+// Enabled reports whether records at level are written.
+func (h *Handler) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= h.level.Level()
+}
+
+// WithAttrs returns a Handler whose records all carry attrs.
+func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	pre := append([]byte(nil), h.pre...)
+	for _, g := range h.groups[h.opened:] {
+		pre = appendKey(pre, g)
+		pre = append(pre, '{')
+	}
+	start := len(pre)
+	for _, a := range attrs {
+		pre = appendAttr(pre, a)
+	}
+	if len(pre) == start {
+		return h // nothing but empty attributes: keep pending groups pending
+	}
+	h2 := *h
+	h2.pre = pre
+	h2.opened = len(h.groups)
+	return &h2
+}
+
+// WithGroup returns a Handler that nests the attributes added later, by
+// WithAttrs or in records, under name.
+func (h *Handler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
+	h2 := *h
+	h2.groups = append(h.groups[:len(h.groups):len(h.groups)], name)
+	return &h2
+}
+
+// Handle writes r as one line.
+func (h *Handler) Handle(_ context.Context, r slog.Record) error {
+	bp, buf := h.begin(r.Time, r.Level, r.Message)
+	closing := h.opened
+	if r.NumAttrs() > 0 {
+		var mark, start int
+		buf, mark, start = h.openGroups(buf)
+		r.Attrs(func(a slog.Attr) bool {
+			buf = appendAttr(buf, a)
+			return true
+		})
+		buf, closing = h.closeGroups(buf, mark, start)
+	}
+	return h.end(bp, buf, closing)
+}
+
+// HandleAttrs writes the record that Handle would write for a Record
+// made of t, level, msg and attrs. It saves building the Record, whose
+// attributes past the fifth take an allocation. Unlike slog.Logger, it
+// does not check Enabled.
+func (h *Handler) HandleAttrs(t time.Time, level slog.Level, msg string, attrs ...slog.Attr) error {
+	bp, buf := h.begin(t, level, msg)
+	closing := h.opened
+	if len(attrs) > 0 {
+		var mark, start int
+		buf, mark, start = h.openGroups(buf)
+		for _, a := range attrs {
+			buf = appendAttr(buf, a)
+		}
+		buf, closing = h.closeGroups(buf, mark, start)
+	}
+	return h.end(bp, buf, closing)
+}
+
+// begin takes a buffer from the pool and writes the record's time, level,
+// message and the handler's own attributes.
+func (h *Handler) begin(t time.Time, level slog.Level, msg string) (*[]byte, []byte) {
+	bp := bufPool.Get().(*[]byte)
+	buf := append((*bp)[:0], '{')
+	if !t.IsZero() {
+		buf = append(buf, `"time":`...)
+		buf = appendTime(buf, t)
+		buf = append(buf, ',')
+	}
+	buf = append(buf, `"level":`...)
+	buf = appendString(buf, level.String())
+	buf = append(buf, `,"msg":`...)
+	buf = appendString(buf, msg)
+	if len(h.pre) > 0 {
+		buf = append(buf, ',')
+		buf = append(buf, h.pre...)
+	}
+	return bp, buf
+}
+
+// openGroups opens the groups that no attribute has opened yet. It
+// returns where they start and where the attributes will start.
+func (h *Handler) openGroups(buf []byte) (out []byte, mark, start int) {
+	mark = len(buf)
+	for _, g := range h.groups[h.opened:] {
+		buf = appendKey(buf, g)
+		buf = append(buf, '{')
+	}
+	return buf, mark, len(buf)
+}
+
+// closeGroups drops the groups openGroups opened if no attribute followed,
+// and returns how many groups the record must close.
+func (h *Handler) closeGroups(buf []byte, mark, start int) ([]byte, int) {
+	if len(buf) == start {
+		return buf[:mark], h.opened // only empty attributes: no group
+	}
+	return buf, len(h.groups)
+}
+
+// end closes the record, writes it in one Write and recycles the buffer.
+func (h *Handler) end(bp *[]byte, buf []byte, closing int) error {
+	for range closing {
+		buf = append(buf, '}')
+	}
+	buf = append(buf, '}', '\n')
+
+	h.out.mu.Lock()
+	_, err := h.out.w.Write(buf)
+	h.out.mu.Unlock()
+
+	if cap(buf) <= maxPooled {
+		*bp = buf
+		bufPool.Put(bp)
+	}
+	return err
+}
+
+// maxPooled caps the buffers kept for reuse, so one huge record does not
+// pin its memory forever.
+const maxPooled = 16 << 10
+
+var bufPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, 1024)
+	return &b
+}}
+
+// appendKey appends `"key":`, preceded by a comma unless it opens an object.
+func appendKey(buf []byte, key string) []byte {
+	if n := len(buf); n > 0 && buf[n-1] != '{' {
+		buf = append(buf, ',')
+	}
+	buf = appendString(buf, key)
+	return append(buf, ':')
+}
+
+// appendAttr appends a as a JSON member, following the rules of
+// [slog.Handler]: resolve LogValuers, skip empty attributes and empty
+// groups, inline groups with an empty key.
+func appendAttr(buf []byte, a slog.Attr) []byte {
+	a.Value = a.Value.Resolve()
+	if a.Equal(slog.Attr{}) {
+		return buf
+	}
+	if a.Value.Kind() == slog.KindGroup {
+		attrs := a.Value.Group()
+		if len(attrs) == 0 {
+			return buf
+		}
+		if a.Key == "" {
+			for _, ga := range attrs {
+				buf = appendAttr(buf, ga)
+			}
+			return buf
+		}
+		mark := len(buf)
+		buf = appendKey(buf, a.Key)
+		buf = append(buf, '{')
+		start := len(buf)
+		for _, ga := range attrs {
+			buf = appendAttr(buf, ga)
+		}
+		if len(buf) == start {
+			return buf[:mark]
+		}
+		return append(buf, '}')
+	}
+	buf = appendKey(buf, a.Key)
+	return appendValue(buf, a.Value)
+}
+
+// appendValue appends v as JSON, as [slog.JSONHandler] would.
+func appendValue(buf []byte, v slog.Value) []byte {
+	switch v.Kind() {
+	case slog.KindString:
+		return appendString(buf, v.String())
+	case slog.KindInt64:
+		return strconv.AppendInt(buf, v.Int64(), 10)
+	case slog.KindUint64:
+		return strconv.AppendUint(buf, v.Uint64(), 10)
+	case slog.KindBool:
+		return strconv.AppendBool(buf, v.Bool())
+	case slog.KindDuration:
+		return strconv.AppendInt(buf, int64(v.Duration()), 10)
+	case slog.KindTime:
+		return appendTime(buf, v.Time())
+	case slog.KindFloat64:
+		return appendMarshal(buf, v.Float64())
+	default: // slog.KindAny (groups and LogValuers are handled before)
+		a := v.Any()
+		if err, ok := a.(error); ok {
+			if _, isMarshaler := a.(json.Marshaler); !isMarshaler {
+				return appendString(buf, err.Error())
+			}
+		}
+		return appendMarshal(buf, a)
+	}
+}
+
+// appendMarshal appends the encoding/json form of v, or a string starting
+// with "!ERROR:" when v has none (NaN, channels, ...).
+func appendMarshal(buf []byte, v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return appendString(buf, "!ERROR:"+err.Error())
+	}
+	return append(buf, bytes.TrimSuffix(b.Bytes(), []byte("\n"))...)
+}
+
+// appendTime appends t as a quoted RFC 3339 time with nanoseconds.
+func appendTime(buf []byte, t time.Time) []byte {
+	buf = append(buf, '"')
+	buf = t.AppendFormat(buf, time.RFC3339Nano)
+	return append(buf, '"')
+}
+
+// appendString appends s as a quoted JSON string. Invalid UTF-8 becomes
+// U+FFFD; control characters and U+2028/U+2029 are escaped, as in
+// encoding/json without HTML escaping.
+func appendString(buf []byte, s string) []byte {
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= ' ' && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				buf = append(buf, '\\', b)
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
+}
+
+const hexDigits = "0123456789abcdef"
