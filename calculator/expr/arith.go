@@ -1,0 +1,303 @@
+package expr
+
+import (
+	"math/big"
+	"math/bits"
+)
+
+// fault says why an arithmetic operation failed.
+type fault uint8
+
+const (
+	faultNone      fault = iota
+	faultDivZero         // divisor (or base of a negative power) is zero
+	faultTooBig          // a numerator or denominator would exceed MaxBits
+	faultTooCostly       // the evaluation would exceed MaxWork
+	faultFracExp         // exponent is not an integer
+)
+
+// calc does the arithmetic of one evaluation. It tries the machine-word
+// fast path first and falls back to big integers, whose work it estimates
+// and charges against MaxWork before doing it.
+type calc struct {
+	work int64 // estimated big-number work so far
+	over bool  // MaxWork was reached
+}
+
+// charge adds units of work, or sets c.over and reports false when that
+// would exceed MaxWork.
+func (c *calc) charge(units int64) bool {
+	if c.over || units > MaxWork-c.work {
+		c.over = true
+		return false
+	}
+	c.work += units
+	return true
+}
+
+// The big-integer primitives of the slow path. Each charges its estimated
+// cost before it runs, in units of about a nanosecond (measured with
+// Go 1.26 on amd64): the schoolbook bound m·n for a product or quotient of
+// m- and n-word integers, and 12·m·n for a greatest common divisor. Once
+// MaxWork is reached they do nothing and return 1, and the operation that
+// used them then reports faultTooCostly (see done). Their results are new
+// integers.
+
+// words returns the size of x in words, plus one.
+func words(x *big.Int) int64 { return int64(len(x.Bits())) + 1 }
+
+func (c *calc) gcd(x, y *big.Int) *big.Int {
+	if x.CmpAbs(y) == 0 {
+		return new(big.Int).Abs(x) // cheap, and frequent with common denominators
+	}
+	if !c.charge(12 * words(x) * words(y)) {
+		return big.NewInt(1)
+	}
+	return new(big.Int).GCD(nil, nil, x, y)
+}
+
+func (c *calc) mulInt(x, y *big.Int) *big.Int {
+	if !c.charge(words(x) * words(y)) {
+		return big.NewInt(1)
+	}
+	return new(big.Int).Mul(x, y)
+}
+
+func (c *calc) addInt(x, y *big.Int) *big.Int {
+	if !c.charge(words(x) + words(y)) {
+		return big.NewInt(1)
+	}
+	return new(big.Int).Add(x, y)
+}
+
+// quoInt returns x/y truncated; y must not be 0.
+func (c *calc) quoInt(x, y *big.Int) *big.Int {
+	if !c.charge(words(x) * words(y)) {
+		return big.NewInt(1)
+	}
+	return new(big.Int).Quo(x, y)
+}
+
+// remInt returns x - y·trunc(x/y); y must not be 0.
+func (c *calc) remInt(x, y *big.Int) *big.Int {
+	if !c.charge(words(x) * words(y)) {
+		return big.NewInt(1)
+	}
+	return new(big.Int).Rem(x, y)
+}
+
+// expInt returns x**k, which is expected to have about w words: it costs
+// about as much as a few multiplications of numbers of that size.
+func (c *calc) expInt(x *big.Int, k uint64, w int64) *big.Int {
+	if !c.charge(w * w / 4) {
+		return big.NewInt(1)
+	}
+	return new(big.Int).Exp(x, new(big.Int).SetUint64(k), nil)
+}
+
+// done returns the result n/d of an operation on the slow path.
+func (c *calc) done(n, d *big.Int) (Value, fault) {
+	if c.over {
+		return Value{}, faultTooCostly
+	}
+	return result(n, d)
+}
+
+// result returns n/d (in lowest terms, d > 0) as a Value, or faultTooBig.
+func result(n, d *big.Int) (Value, fault) {
+	if n.BitLen() > MaxBits || d.BitLen() > MaxBits {
+		return Value{}, faultTooBig
+	}
+	return fromBig(n, d), faultNone
+}
+
+func neg(v Value) Value {
+	if v.r == nil {
+		v.num = -v.num
+		return v
+	}
+	return Value{r: &ratio{n: new(big.Int).Neg(v.r.n), d: v.r.d}}
+}
+
+// inv returns 1/v; v must not be 0. The result is only good as an
+// operand: it may be in big form although it fits the small one.
+func inv(v Value) Value {
+	if v.r == nil {
+		if v.num < 0 {
+			return Value{num: -v.den, den: -v.num}
+		}
+		return Value{num: v.den, den: v.num}
+	}
+	n, d := v.r.d, v.r.n
+	if d.Sign() < 0 {
+		n, d = new(big.Int).Neg(n), new(big.Int).Neg(d)
+	}
+	return Value{r: &ratio{n: n, d: d}}
+}
+
+func (c *calc) add(a, b Value) (Value, fault) {
+	if a.r == nil && b.r == nil {
+		if v, ok := addSmall(a, b); ok {
+			return v, faultNone
+		}
+	}
+	an, ad := a.parts()
+	bn, bd := b.parts()
+	if isOne(ad) && isOne(bd) {
+		return c.done(c.addInt(an, bn), bigOne)
+	}
+	// As in addSmall.
+	g := c.gcd(ad, bd)
+	adg, bdg := c.quoInt(ad, g), c.quoInt(bd, g)
+	t := c.addInt(c.mulInt(an, bdg), c.mulInt(bn, adg))
+	if t.Sign() == 0 && !c.over {
+		return zero, faultNone
+	}
+	g = c.gcd(t, g)
+	return c.done(c.quoInt(t, g), c.mulInt(adg, c.quoInt(bd, g)))
+}
+
+func (c *calc) sub(a, b Value) (Value, fault) {
+	return c.add(a, neg(b))
+}
+
+func (c *calc) mul(a, b Value) (Value, fault) {
+	if a.r == nil && b.r == nil {
+		if v, ok := mulSmall(a, b); ok {
+			return v, faultNone
+		}
+	}
+	an, ad := a.parts()
+	bn, bd := b.parts()
+	if an.Sign() == 0 || bn.Sign() == 0 {
+		return zero, faultNone
+	}
+	// Cancel across first, as in mulSmall, then refuse a product that
+	// would be too large before computing it.
+	an, bd = c.cancel(an, bd)
+	bn, ad = c.cancel(bn, ad)
+	if c.over {
+		return Value{}, faultTooCostly
+	}
+	if an.BitLen()+bn.BitLen()-1 > MaxBits || ad.BitLen()+bd.BitLen()-1 > MaxBits {
+		return Value{}, faultTooBig
+	}
+	return c.done(c.mulInt(an, bn), c.mulInt(ad, bd))
+}
+
+// cancel divides x and y by their greatest common divisor.
+func (c *calc) cancel(x, y *big.Int) (*big.Int, *big.Int) {
+	if isOne(y) {
+		return x, y
+	}
+	g := c.gcd(x, y)
+	if isOne(g) {
+		return x, y
+	}
+	return c.quoInt(x, g), c.quoInt(y, g)
+}
+
+func (c *calc) quo(a, b Value) (Value, fault) {
+	if b.Sign() == 0 {
+		return Value{}, faultDivZero
+	}
+	return c.mul(a, inv(b))
+}
+
+// rem returns a - b·trunc(a/b), the remainder of truncated division.
+func (c *calc) rem(a, b Value) (Value, fault) {
+	if b.Sign() == 0 {
+		return Value{}, faultDivZero
+	}
+	if a.r == nil && b.r == nil {
+		if v, ok := remSmall(a, b); ok {
+			return v, faultNone
+		}
+	}
+	an, ad := a.parts()
+	bn, bd := b.parts()
+	if isOne(ad) && isOne(bd) {
+		return c.done(c.remInt(an, bn), bigOne)
+	}
+	// As in remSmall.
+	r := c.remInt(c.mulInt(an, bd), c.mulInt(bn, ad))
+	if r.Sign() == 0 && !c.over {
+		return zero, faultNone
+	}
+	d := c.mulInt(ad, bd)
+	g := c.gcd(r, d)
+	return c.done(c.quoInt(r, g), c.quoInt(d, g))
+}
+
+// pow returns a**e for an integer e.
+func (c *calc) pow(a, e Value) (Value, fault) {
+	if !e.IsInt() {
+		return Value{}, faultFracExp
+	}
+	switch {
+	case a.Sign() == 0:
+		switch e.Sign() {
+		case -1:
+			return Value{}, faultDivZero
+		case 0:
+			return Value{num: 1, den: 1}, faultNone
+		}
+		return zero, faultNone
+	case a.r == nil && a.den == 1 && (a.num == 1 || a.num == -1):
+		if a.num == -1 && odd(e) {
+			return a, faultNone
+		}
+		return Value{num: 1, den: 1}, faultNone
+	}
+	// Now |a| is neither 0 nor 1, so a**e has at least |e| bits: a huge
+	// exponent is refused here, before any work.
+	if e.r != nil || abs64(e.num) > MaxBits {
+		return Value{}, faultTooBig
+	}
+	k := abs64(e.num)
+	if k == 0 {
+		return Value{num: 1, den: 1}, faultNone
+	}
+	var nb, db int64
+	if a.r == nil {
+		nb, db = int64(bits.Len64(abs64(a.num))), int64(bits.Len64(uint64(a.den)))
+	} else {
+		nb, db = int64(a.r.n.BitLen()), int64(a.r.d.BitLen())
+	}
+	// x**k has at least (bits(x)-1)·k + 1 bits, and at most bits(x)·k.
+	if (nb-1)*int64(k)+1 > MaxBits || (db-1)*int64(k)+1 > MaxBits {
+		return Value{}, faultTooBig
+	}
+	if a.r == nil {
+		sn, ok1 := pow64(a.num, k)
+		sd, ok2 := pow64(a.den, k)
+		if ok1 && ok2 {
+			if e.num < 0 {
+				return inv(Value{num: sn, den: sd}), faultNone
+			}
+			return Value{num: sn, den: sd}, faultNone
+		}
+	}
+	// Powers of coprime integers are coprime: no reduction needed.
+	an, ad := a.parts()
+	n := c.expInt(an, k, (nb-1)*int64(k)/64+1)
+	d := c.expInt(ad, k, (db-1)*int64(k)/64+1)
+	if c.over {
+		return Value{}, faultTooCostly
+	}
+	if e.num < 0 {
+		n, d = d, n
+		if d.Sign() < 0 {
+			n.Neg(n)
+			d.Neg(d)
+		}
+	}
+	return result(n, d)
+}
+
+func odd(v Value) bool {
+	if v.r != nil {
+		return v.r.n.Bit(0) == 1
+	}
+	return v.num&1 != 0
+}

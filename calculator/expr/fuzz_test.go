@@ -1,0 +1,77 @@
+package expr_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/go-multistage/multistage/calculator/expr"
+)
+
+// FuzzEval checks that Eval never panics, that its errors are *expr.Error
+// with a column inside the input, and, when src evaluates, that (src)
+// gives the same value, (src) - (src) gives 0, and the exact fraction
+// printed for it reads back as the same value.
+//
+//	go test ./expr -run '^$' -fuzz FuzzEval -fuzztime 10s
+func FuzzEval(f *testing.F) {
+	for _, s := range []string{
+		"(1.5 + 2.25) * 4 - 10 / 3", "2^3^2", "-2^2", "1 / 0", "(1 + 2))", "0.1 + 0.2",
+		"9223372036854775807 + 1", "7.5 % -2", "2^-3", "1_000.5e-3", "1e1000000000",
+		"9^9^9", "((2^60000)^2)", "ans", "1 + # x", "2 × 3", "(((", "1/3", "-(-(-1))",
+		"4611686018427387904 * -2", "3037000500^2 % 7", "(2/3)^-5", ".5e", "1__0", "\xff",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		v, err := expr.Eval(src, expr.Options{})
+		if err != nil {
+			checkFuzzError(t, src, err)
+			return
+		}
+		_ = v.String()
+		if frac := v.Fraction(); len(frac) < expr.MaxDigits {
+			w, err := expr.Eval(frac, expr.Options{})
+			if err != nil || w.Cmp(v) != 0 {
+				t.Fatalf("Eval(%q) = %s, but Eval(%q) = %v, %v", src, frac, frac, w.Fraction(), err)
+			}
+		}
+		if strings.Contains(src, "#") {
+			return // the comment would swallow what follows
+		}
+		w, err := expr.Eval("("+src+")", expr.Options{})
+		if err != nil && !isLimit(err) {
+			t.Fatalf("Eval((%q)): %v, but Eval(%q) = %s", src, err, src, v)
+		}
+		if err == nil && w.Cmp(v) != 0 {
+			t.Fatalf("Eval((%q)) = %s, Eval(%q) = %s", src, w, src, v)
+		}
+		w, err = expr.Eval("("+src+") - ("+src+")", expr.Options{})
+		if err != nil && !isLimit(err) {
+			t.Fatalf("Eval((x) - (x)) for x = %q: %v", src, err)
+		}
+		if err == nil && w.Sign() != 0 {
+			t.Fatalf("Eval((x) - (x)) = %s for x = %q", w, src)
+		}
+	})
+}
+
+func checkFuzzError(t *testing.T, src string, err error) {
+	var e *expr.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("Eval(%q): error %v is a %T, want *expr.Error", src, err, err)
+	}
+	if e.Msg == "" || e.Offset < 0 || e.Offset > len(src) ||
+		e.Column != utf8.RuneCountInString(src[:e.Offset])+1 {
+		t.Fatalf("Eval(%q): bad error %+v", src, e)
+	}
+}
+
+// isLimit reports whether err is one of the limits that wrapping an
+// expression in parentheses can newly reach.
+func isLimit(err error) bool {
+	var e *expr.Error
+	return errors.As(err, &e) && (strings.HasPrefix(e.Msg, "expression too long") ||
+		strings.HasPrefix(e.Msg, "nesting too deep") || strings.HasPrefix(e.Msg, "too much computation"))
+}

@@ -1,0 +1,206 @@
+package expr
+
+import (
+	"math"
+	"math/big"
+)
+
+// pow10 holds the powers of ten that fit in an int64.
+var pow10 = [...]int64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+// maxExp caps the exponent of a literal while it is read: anything near
+// it is far out of range anyway.
+const maxExp = 1_000_000_000
+
+// number reads the number literal starting at p.start into p.val.
+func (p *parser) number() {
+	src := p.src
+	i := p.start
+	var (
+		m       uint64 // the digits as an integer, while they fit
+		fits    = true
+		digits  int // digits read
+		sig     int // digits read from the first non-zero one on
+		frac    int // digits read after the point
+		dot     bool
+		bad     bool
+		lastDig bool // the previous character was a digit
+	)
+scan:
+	for ; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case isDigit(c):
+			d := uint64(c - '0')
+			digits++
+			if dot {
+				frac++
+			}
+			if sig > 0 || d != 0 {
+				sig++
+			}
+			if fits && m > (math.MaxInt64-d)/10 {
+				fits = false
+			}
+			if fits {
+				m = m*10 + d
+			}
+			lastDig = true
+		case c == '_':
+			// Only between two digits.
+			if !lastDig || i+1 == len(src) || !isDigit(src[i+1]) {
+				bad = true
+				break scan
+			}
+			lastDig = false
+		case c == '.' && !dot:
+			dot = true
+			lastDig = false
+		default:
+			break scan
+		}
+	}
+	exp := 0
+	if !bad && digits > 0 && i < len(src) && (src[i] == 'e' || src[i] == 'E') {
+		j := i + 1
+		negExp := j < len(src) && src[j] == '-'
+		if j < len(src) && (src[j] == '+' || src[j] == '-') {
+			j++
+		}
+		if j == len(src) || !isDigit(src[j]) {
+			bad = true
+		}
+		for ; j < len(src) && isDigit(src[j]); j++ {
+			if exp < maxExp {
+				exp = exp*10 + int(src[j]-'0')
+			}
+		}
+		if negExp {
+			exp = -exp
+		}
+		i = j
+	}
+	// A number must not run straight into a letter, digit, "_" or ".".
+	if i < len(src) && (isLetter(src[i]) || isDigit(src[i]) || src[i] == '.') {
+		bad = true
+	}
+	if bad || digits == 0 {
+		end := i
+		for end < len(src) && (isLetter(src[end]) || isDigit(src[end]) || src[end] == '.') {
+			end++
+		}
+		if end == p.start+1 {
+			p.fail(p.start, "unexpected "+quote(src[p.start:end]))
+		} else {
+			p.fail(p.start, "malformed number "+quote(src[p.start:end]))
+		}
+		return
+	}
+	p.pos = i
+	p.tok = tokNum
+	if digits > MaxDigits {
+		p.fail(p.start, msgTooMany)
+		return
+	}
+	if !p.ok() {
+		// The value would not be used: skip the work, but not the checks.
+		p.val = Value{}
+		if tooLarge(sig, exp-frac) {
+			p.fail(p.start, msgRange)
+		}
+		return
+	}
+	var f fault
+	p.val, f = p.literal(m, fits, sig, exp-frac, src[p.start:i])
+	switch f {
+	case faultNone:
+	case faultTooCostly:
+		p.fail(p.start, msgTooCostly)
+	default:
+		p.fail(p.start, msgRange)
+	}
+}
+
+// literal returns the value of a number literal whose text is text, with
+// sig significant digits, equal to m·10^k when fits is true.
+func (p *parser) literal(m uint64, fits bool, sig, k int, text string) (Value, fault) {
+	if fits {
+		switch {
+		case m == 0:
+			return zero, faultNone
+		case k == 0:
+			return Value{num: int64(m), den: 1}, faultNone
+		case 0 < k && k < len(pow10):
+			if n, ok := mul64(int64(m), pow10[k]); ok {
+				return Value{num: n, den: 1}, faultNone
+			}
+		case -len(pow10) < k && k < 0:
+			d := pow10[-k]
+			g := int64(gcd64(m, uint64(d)))
+			return Value{num: int64(m) / g, den: d / g}, faultNone
+		}
+	}
+	if sig == 0 {
+		return zero, faultNone
+	}
+	if tooLarge(sig, k) {
+		return Value{}, faultTooBig
+	}
+	// Reading d digits costs about 10·(d/19)² units (see calc).
+	if w := int64(sig/19 + 2); !p.charge(10 * w * w) {
+		return Value{}, faultTooCostly
+	}
+	n := digitsValue(text)
+	ak := abs64(int64(k))
+	scale := p.expInt(big.NewInt(10), ak, int64(ak)*10/(3*64)+1)
+	if k >= 0 {
+		return p.done(p.mulInt(n, scale), bigOne)
+	}
+	g := p.gcd(n, scale)
+	return p.done(p.quoInt(n, g), p.quoInt(scale, g))
+}
+
+// tooLarge reports whether a number with sig > 0 significant digits times
+// 10^k surely has a numerator or denominator of more than MaxBits bits.
+func tooLarge(sig, k int) bool {
+	// The number is at least 10^(sig-1+k); when k < 0, its denominator
+	// is at least 10^(-k) over the sig-digit numerator: more than
+	// 10^(-k-sig). And 10^x has more than x·3.3219 bits.
+	x := sig - 1 + k
+	if k < 0 {
+		x = -k - sig
+	}
+	return sig > 0 && x > 0 && int64(x)*33219/10000 >= MaxBits
+}
+
+// digitsValue returns the integer made of the digits of text, ignoring
+// "_" and "." and stopping at an exponent. (big.Int.SetString would do,
+// but it links package fmt, which the calculator's binary cannot afford.)
+func digitsValue(text string) *big.Int {
+	n, chunk, scale := new(big.Int), new(big.Int), new(big.Int)
+	var x uint64 // the digits not yet in n, and their number
+	k := 0
+	flush := func() {
+		scale.SetUint64(uint64(pow10[k]))
+		n.Add(n.Mul(n, scale), chunk.SetUint64(x))
+		x, k = 0, 0
+	}
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if !isDigit(c) {
+			if c == '_' || c == '.' {
+				continue
+			}
+			break // the exponent
+		}
+		x = x*10 + uint64(c-'0')
+		if k++; k == len(pow10)-1 {
+			flush()
+		}
+	}
+	if k > 0 {
+		flush()
+	}
+	return n
+}

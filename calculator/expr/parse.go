@@ -1,0 +1,312 @@
+package expr
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+type token uint8
+
+const (
+	tokEOF token = iota
+	tokNum
+	tokAns
+	tokPlus
+	tokMinus
+	tokStar
+	tokSlash
+	tokPercent
+	tokCaret
+	tokLParen
+	tokRParen
+)
+
+// parser is a recursive-descent parser that evaluates as it goes, without
+// building a tree. A syntax error stops it at once (the lexer then returns
+// only tokEOF). An evaluation error stops the arithmetic but not the
+// parsing, so that a syntax error further on still wins, as it would if
+// the whole expression were parsed first.
+type parser struct {
+	calc
+	src    string
+	pos    int   // offset of the next unread byte
+	tok    token // current token
+	start  int   // offset of the current token
+	val    Value // the current token's value, when it is a number
+	depth  int
+	ans    Value
+	hasAns bool
+
+	err     *Error // the syntax error, if any
+	evalErr *Error // the first evaluation error, if any
+}
+
+func (p *parser) parse() Value {
+	p.next()
+	if p.tok == tokEOF && p.err == nil {
+		p.fail(0, msgEmpty)
+	}
+	v := p.sum()
+	if p.tok != tokEOF {
+		p.unexpected()
+	}
+	return v
+}
+
+// fail records a syntax error and makes the lexer stop.
+func (p *parser) fail(offset int, msg string) {
+	if p.err == nil {
+		p.err = newError(p.src, offset, msg)
+	}
+	p.tok = tokEOF
+	p.pos = len(p.src)
+}
+
+// evalFail records an evaluation error, if it is the first.
+func (p *parser) evalFail(offset int, msg string) {
+	if p.evalErr == nil {
+		p.evalErr = newError(p.src, offset, msg)
+	}
+}
+
+// ok reports whether evaluation is still going on.
+func (p *parser) ok() bool {
+	return p.err == nil && p.evalErr == nil
+}
+
+func (p *parser) unexpected() {
+	if p.err != nil {
+		return
+	}
+	if p.tok == tokEOF {
+		p.fail(p.start, msgEnd)
+		return
+	}
+	p.fail(p.start, "unexpected "+quote(p.src[p.start:p.pos]))
+}
+
+// enter goes one level deeper, or fails at MaxDepth.
+func (p *parser) enter() bool {
+	p.depth++
+	if p.depth > MaxDepth {
+		p.fail(p.start, msgTooDeep)
+		return false
+	}
+	return true
+}
+
+// sum = product { ("+" | "-") product }
+func (p *parser) sum() Value {
+	v := p.product()
+	for p.tok == tokPlus || p.tok == tokMinus {
+		op, at := p.tok, p.start
+		p.next()
+		w := p.product()
+		if !p.ok() {
+			continue
+		}
+		var f fault
+		if op == tokPlus {
+			v, f = p.add(v, w)
+		} else {
+			v, f = p.sub(v, w)
+		}
+		p.check(f, at, 0)
+	}
+	return v
+}
+
+// product = unary { ("*" | "/" | "%") unary }
+func (p *parser) product() Value {
+	v := p.unary()
+	for p.tok == tokStar || p.tok == tokSlash || p.tok == tokPercent {
+		op, at := p.tok, p.start
+		p.next()
+		right := p.start
+		w := p.unary()
+		if !p.ok() {
+			continue
+		}
+		var f fault
+		switch op {
+		case tokStar:
+			v, f = p.mul(v, w)
+		case tokSlash:
+			v, f = p.quo(v, w)
+		default:
+			v, f = p.rem(v, w)
+		}
+		p.check(f, at, right)
+	}
+	return v
+}
+
+// unary = { "+" | "-" } power
+func (p *parser) unary() Value {
+	negate := false
+	for p.tok == tokPlus || p.tok == tokMinus {
+		negate = negate != (p.tok == tokMinus)
+		p.next()
+	}
+	v := p.power()
+	if negate && p.ok() {
+		v = neg(v)
+	}
+	return v
+}
+
+// power = primary [ "^" unary ]
+func (p *parser) power() Value {
+	base := p.start
+	v := p.primary()
+	if p.tok != tokCaret {
+		return v
+	}
+	at := p.start
+	if !p.enter() {
+		return Value{}
+	}
+	p.next()
+	exp := p.start
+	e := p.unary()
+	p.depth--
+	if !p.ok() {
+		return Value{}
+	}
+	v, f := p.pow(v, e)
+	switch f {
+	case faultDivZero:
+		p.evalFail(base, msgDivZero)
+	case faultFracExp:
+		p.evalFail(exp, msgFracExp)
+	default:
+		p.check(f, at, 0)
+	}
+	return v
+}
+
+// primary = number | "ans" | "(" sum ")"
+func (p *parser) primary() Value {
+	switch p.tok {
+	case tokNum:
+		v := p.val
+		p.next()
+		return v
+	case tokAns:
+		if !p.hasAns {
+			p.evalFail(p.start, msgNoAns)
+		}
+		p.next()
+		return p.ans
+	case tokLParen:
+		open := p.start
+		if !p.enter() {
+			return Value{}
+		}
+		p.next()
+		v := p.sum()
+		p.depth--
+		switch {
+		case p.tok == tokRParen:
+			p.next()
+			return v
+		case p.tok == tokEOF && p.err == nil:
+			p.fail(open, msgUnclose)
+		default:
+			p.unexpected()
+		}
+		return Value{}
+	}
+	p.unexpected()
+	return Value{}
+}
+
+// check records the evaluation error for fault f of the operator at
+// offset at, whose divisor, if any, starts at offset divisor.
+func (p *parser) check(f fault, at, divisor int) {
+	switch f {
+	case faultNone:
+	case faultDivZero:
+		p.evalFail(divisor, msgDivZero)
+	case faultTooBig:
+		p.evalFail(at, msgTooBig)
+	case faultTooCostly:
+		p.evalFail(at, msgTooCostly)
+	default:
+		p.evalFail(at, msgFracExp)
+	}
+}
+
+// next reads the next token into p.tok, p.start and, for numbers, p.val.
+func (p *parser) next() {
+	src := p.src
+	for p.pos < len(src) {
+		c := src[p.pos]
+		if c == ' ' || '\t' <= c && c <= '\r' {
+			p.pos++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			if r, n := utf8.DecodeRuneInString(src[p.pos:]); unicode.IsSpace(r) {
+				p.pos += n
+				continue
+			}
+		}
+		break
+	}
+	p.start = p.pos
+	if p.pos == len(src) {
+		p.tok = tokEOF
+		return
+	}
+	c := src[p.pos]
+	p.pos++
+	switch c {
+	case '+':
+		p.tok = tokPlus
+	case '-':
+		p.tok = tokMinus
+	case '*':
+		p.tok = tokStar
+	case '/':
+		p.tok = tokSlash
+	case '%':
+		p.tok = tokPercent
+	case '^':
+		p.tok = tokCaret
+	case '(':
+		p.tok = tokLParen
+	case ')':
+		p.tok = tokRParen
+	case '#':
+		// A comment runs to the end of the input.
+		p.tok = tokEOF
+		p.pos = len(src)
+	default:
+		switch {
+		case isDigit(c) || c == '.':
+			p.number()
+		case isLetter(c):
+			p.name()
+		default:
+			_, n := utf8.DecodeRuneInString(src[p.start:])
+			p.fail(p.start, "unexpected "+quote(src[p.start:p.start+n]))
+		}
+	}
+}
+
+// name reads a name; "ans" is the only one.
+func (p *parser) name() {
+	for p.pos < len(p.src) && (isLetter(p.src[p.pos]) || isDigit(p.src[p.pos])) {
+		p.pos++
+	}
+	if s := p.src[p.start:p.pos]; s != "ans" {
+		p.fail(p.start, "unknown name "+quote(s))
+		return
+	}
+	p.tok = tokAns
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' }

@@ -1,0 +1,225 @@
+// Package cli is the calculator's command line: options, the three modes
+// (arguments, lines from standard input, interactive terminal) and their
+// input and output. The arithmetic is package expr's.
+package cli
+
+import (
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/go-multistage/multistage/calculator/expr"
+	"github.com/go-multistage/multistage/calculator/internal/buildinfo"
+)
+
+// Exit statuses.
+const (
+	ExitOK    = 0 // every expression evaluated (or nothing to do)
+	ExitError = 1 // an expression failed, or reading or writing did
+	ExitUsage = 2 // bad options
+)
+
+const name = "calculator"
+
+// Run runs the calculator with args (without the program's name) and
+// returns its exit status. It reads and writes only the streams it is
+// given. tty is the terminal behind stdin and stdout, or nil when they
+// are not both one; only then is the interactive mode used.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, tty Terminal) int {
+	opts, err := parseArgs(args)
+	if err != nil {
+		writeString(stderr, name+": "+err.Error()+"\nRun '"+name+" --help' for usage.\n")
+		return ExitUsage
+	}
+	switch {
+	case opts.help:
+		return finish(stdout, stderr, usage)
+	case opts.version:
+		return finish(stdout, stderr, name+" "+buildinfo.Get().String()+"\n")
+	}
+	s := &session{precision: opts.precision, fraction: opts.fraction}
+	switch {
+	case len(opts.expr) > 0:
+		return runArgs(s, strings.Join(opts.expr, " "), stdout, stderr)
+	case tty != nil:
+		return runInteractive(s, stdin, stdout, stderr, tty)
+	}
+	return runStream(s, stdin, stdout, stderr)
+}
+
+// options are the parsed command line.
+type options struct {
+	precision int
+	fraction  bool
+	help      bool
+	version   bool
+	expr      []string // the words of the expression
+}
+
+// usageError is a mistake in the command line.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+// parseArgs reads the options, which come before the expression. A word
+// that starts with "-" is an option only when a letter follows the dashes,
+// so "-3 + 4" and "-(1)" start an expression.
+func parseArgs(args []string) (options, error) {
+	o := options{precision: expr.DefaultPrecision}
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" {
+			o.expr = args[i+1:]
+			break
+		}
+		if !isOption(arg) {
+			o.expr = args[i:]
+			break
+		}
+		flag, value, hasValue := strings.Cut(arg, "=")
+		if !hasValue && strings.HasPrefix(arg, "-p") && len(arg) > 2 && arg[2] != '-' {
+			flag, value, hasValue = "-p", arg[2:], true // -p30
+		}
+		switch flag {
+		case "-h", "--help":
+			o.help = true
+		case "-v", "--version":
+			o.version = true
+		case "-f", "--fraction":
+			o.fraction = true
+		case "-p", "--precision":
+			if !hasValue {
+				if i+1 == len(args) {
+					return o, usageError("option " + flag + " needs a value")
+				}
+				i++
+				value, hasValue = args[i], true
+			}
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 1 || n > expr.MaxPrecision {
+				return o, usageError("invalid precision " + strconv.Quote(value) +
+					": want a whole number from 1 to " + strconv.Itoa(expr.MaxPrecision))
+			}
+			o.precision = n
+			continue
+		default:
+			return o, usageError("unknown option " + strconv.Quote(arg))
+		}
+		if hasValue {
+			return o, usageError("option " + flag + " takes no value")
+		}
+	}
+	return o, nil
+}
+
+// isOption reports whether arg is "-x…" or "--x…" with x a letter.
+func isOption(arg string) bool {
+	s, ok := strings.CutPrefix(arg, "-")
+	if !ok {
+		return false
+	}
+	s = strings.TrimPrefix(s, "-")
+	return s != "" && ('a' <= s[0] && s[0] <= 'z' || 'A' <= s[0] && s[0] <= 'Z')
+}
+
+// session evaluates expressions one after the other, remembering the last
+// result as "ans".
+type session struct {
+	precision int
+	fraction  bool
+	ans       expr.Value
+	hasAns    bool
+}
+
+// eval evaluates src and returns its result, formatted.
+func (s *session) eval(src string) (out string, err error) {
+	defer func() {
+		// A safety net: the engine is not expected to panic.
+		if r := recover(); r != nil {
+			out, err = "", internalError{r}
+		}
+	}()
+	v, err := expr.Eval(src, expr.Options{Ans: s.ans, HasAns: s.hasAns})
+	if err != nil {
+		return "", err
+	}
+	s.ans, s.hasAns = v, true
+	if s.fraction {
+		return v.Fraction(), nil
+	}
+	return v.Decimal(s.precision), nil
+}
+
+// internalError is a panic turned into an error.
+type internalError struct{ v any }
+
+func (e internalError) Error() string {
+	msg := "unknown panic"
+	switch v := e.v.(type) {
+	case error:
+		msg = v.Error()
+	case string:
+		msg = v
+	}
+	return "internal error (please report it): " + msg
+}
+
+func runArgs(s *session, src string, stdout, stderr io.Writer) int {
+	out, err := s.eval(src)
+	if err != nil {
+		writeString(stderr, "error: "+err.Error()+"\n")
+		return ExitError
+	}
+	return finish(stdout, stderr, out+"\n")
+}
+
+// finish writes text to stdout and returns the exit status: ExitOK, or
+// ExitError when the write fails.
+func finish(stdout, stderr io.Writer, text string) int {
+	if err := writeString(stdout, text); err != nil {
+		writeString(stderr, "error: writing the output: "+err.Error()+"\n")
+		return ExitError
+	}
+	return ExitOK
+}
+
+func writeString(w io.Writer, s string) error {
+	_, err := io.WriteString(w, s)
+	return err
+}
+
+const usage = `Usage: calculator [options] [--] [expression ...]
+
+Evaluates arithmetic exactly, with rational numbers: 0.1 + 0.2 is 0.3.
+
+  calculator '2 * (3 + 4)'     prints 14 (the words of the expression are
+                               joined with spaces: calculator 2 '*' 3)
+  echo '1 / 4' | calculator    evaluates each line of standard input
+  calculator                   in a terminal: an interactive prompt
+
+Options, before the expression (-3 + 4 is an expression, not an option):
+  -p, --precision N   significant digits of results that have no finite
+                      decimal expansion, such as 1/3 (default 20, 1 to 10000)
+  -f, --fraction      print non-integer results as exact fractions: 7/2
+  -h, --help          print this help
+  -v, --version       print the version
+  --                  end the options
+
+` + exprHelp + `
+Input lines: blank lines and # comments are skipped; exit or quit stops.
+Limits: 64 KiB per line, nesting depth 1000, 10000 digits per number,
+100000 bits per numerator or denominator, a work limit per expression.
+Exit status: 0 success, 1 an expression failed, 2 usage error.
+`
+
+const exprHelp = `Expressions:
+  numbers     12  1.5  .5  2.  6.02e23  1.5E-3  1_000_000 (decimal only)
+  operators   + - * /, % remainder (sign of the dividend: -7 % 2 is -1),
+              ^ power (integer exponents: 2^-2 is 0.25, 0^0 is 1)
+  precedence  ^ first and right to left (2^3^2 is 512, -2^2 is -4),
+              then * / %, then + -, left to right; ( ) group
+  ans         the previous result (in input lines and at the prompt)
+  #           starts a comment
+Integers and finite decimals are printed in full, other results rounded;
+tiny ones in exponent form (1e-5).
+`

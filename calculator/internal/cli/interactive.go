@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"io"
+	"strings"
+
+	"github.com/go-multistage/multistage/calculator/expr"
+	"github.com/go-multistage/multistage/calculator/internal/buildinfo"
+	"github.com/go-multistage/multistage/calculator/internal/lineedit"
+)
+
+// Terminal is the terminal the interactive mode runs on.
+type Terminal interface {
+	// MakeRaw puts the terminal in raw mode, for line editing, and
+	// returns a function that restores the mode it was in.
+	MakeRaw() (restore func() error, err error)
+	// Size returns the terminal's width and height in characters.
+	Size() (width, height int, err error)
+}
+
+const prompt = "> "
+
+const interactiveHelp = exprHelp +
+	`Keys: Up and Down recall earlier lines, Left, Right, Home and End move,
+Ctrl-C clears the line, Ctrl-D on an empty line (or exit, or quit) leaves.
+`
+
+// repl is an interactive session on a terminal in raw mode.
+type repl struct {
+	s      *session
+	tty    Terminal
+	ed     *lineedit.Editor
+	width  int
+	stdout io.Writer // with "\r\n" line endings, as raw mode needs
+	stderr io.Writer // likewise
+}
+
+// runInteractive reads expressions from the terminal with a prompt, line
+// editing and history, until Ctrl-D, "exit" or "quit". Errors are shown
+// with a caret under their column. It restores the terminal before it
+// returns. The exit status is ExitOK unless the terminal fails.
+func runInteractive(s *session, stdin io.Reader, stdout, stderr io.Writer, tty Terminal) int {
+	restore, err := tty.MakeRaw()
+	if err != nil {
+		// Not a terminal we can drive after all: read plain lines.
+		return runStream(s, stdin, stdout, stderr)
+	}
+	defer restore()
+	r := &repl{
+		s:      s,
+		tty:    tty,
+		ed:     lineedit.New(stdin, stdout, prompt),
+		stdout: crlfWriter{stdout},
+		stderr: crlfWriter{stderr},
+	}
+	return r.run()
+}
+
+func (r *repl) run() int {
+	banner := name + " " + buildinfo.Get().Version +
+		": exact arithmetic. Type help for help, exit or Ctrl-D to leave.\n"
+	if writeString(r.stdout, banner) != nil {
+		return ExitError
+	}
+	for {
+		r.resize()
+		line, err := r.ed.ReadLine()
+		switch {
+		case err == lineedit.ErrInterrupted:
+			if strings.TrimSpace(line) == "" {
+				err = writeString(r.stdout, "(To leave, type exit or press Ctrl-D.)\n")
+			} else {
+				err = nil
+			}
+		case err == io.EOF:
+			return ExitOK
+		case err != nil:
+			writeString(r.stderr, "error: using the terminal: "+err.Error()+"\n")
+			return ExitError
+		default:
+			switch cmd := strings.TrimSpace(line); {
+			case cmd == "" || cmd[0] == '#':
+			case cmd == "exit" || cmd == "quit":
+				return ExitOK
+			case cmd == "help":
+				err = writeString(r.stdout, interactiveHelp)
+			default:
+				err = r.eval(line)
+			}
+		}
+		if err != nil {
+			return ExitError
+		}
+	}
+}
+
+// eval evaluates line and shows the result, or the error on stderr after
+// a caret under its column in the line just typed, which is still on the
+// screen when it fitted.
+func (r *repl) eval(line string) error {
+	out, err := r.s.eval(line)
+	if err == nil {
+		return writeString(r.stdout, out+"\n")
+	}
+	msg := "error: " + err.Error() + "\n"
+	if e, ok := err.(*expr.Error); ok && len(prompt)+len([]rune(line)) < r.width {
+		msg = strings.Repeat(" ", len(prompt)+e.Column-1) + "^\n" + msg
+	}
+	return writeString(r.stderr, msg)
+}
+
+// resize tells the line editor the terminal's width.
+func (r *repl) resize() {
+	if w, _, err := r.tty.Size(); err == nil && w > 0 {
+		r.width = w
+	} else if r.width == 0 {
+		r.width = 80
+	}
+	r.ed.SetWidth(r.width)
+}
+
+// crlfWriter writes to w with "\n" turned into "\r\n", as a terminal in
+// raw mode needs.
+type crlfWriter struct{ w io.Writer }
+
+func (c crlfWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(c.w, strings.ReplaceAll(string(p), "\n", "\r\n")); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

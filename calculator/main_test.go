@@ -1,0 +1,206 @@
+package main
+
+// End-to-end tests: they build the real binary once and run it.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// binary is the calculator built by TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "calculator-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "calculator")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the calculator:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// safetyNet bounds how long any run may take, only so that a hang fails
+// the test instead of blocking it: it asserts nothing about speed.
+const safetyNet = 30 * time.Second
+
+// run runs the calculator with args and stdin (nil: /dev/null) and
+// returns its output and exit status.
+func run(t *testing.T, stdin io.Reader, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), safetyNet)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Stdin = stdin
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("calculator %q did not end within %v", args, safetyNet)
+	}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("running the calculator: %v", err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+func TestArgsMode(t *testing.T) {
+	tests := []struct {
+		args           []string
+		stdout, stderr string
+		code           int
+	}{
+		{[]string{"2 * (3 + 4)"}, "14\n", "", 0},
+		{[]string{"2", "*", "3"}, "6\n", "", 0},
+		{[]string{"-3", "+", "4"}, "1\n", "", 0},
+		{[]string{"2 ^ 100"}, "1267650600228229401496703205376\n", "", 0},
+		{[]string{"0.1 + 0.2"}, "0.3\n", "", 0},
+		{[]string{"-f", "10 / 4"}, "5/2\n", "", 0},
+		{[]string{"1 / 0"}, "", "error: division by zero at column 5\n", 1},
+		{[]string{"(1 + 2))"}, "", "error: unexpected \")\" at column 8\n", 1},
+		{[]string{"9^9^9"}, "", "error: result too large (more than 100000 bits) at column 2\n", 1},
+		{[]string{"-x"}, "", "calculator: unknown option \"-x\"\nRun 'calculator --help' for usage.\n", 2},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			stdout, stderr, code := run(t, nil, tt.args...)
+			if stdout != tt.stdout || stderr != tt.stderr || code != tt.code {
+				t.Errorf("got stdout %q, stderr %q, status %d\nwant stdout %q, stderr %q, status %d",
+					stdout, stderr, code, tt.stdout, tt.stderr, tt.code)
+			}
+		})
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	stdout, _, code := run(t, nil, "--help")
+	if code != 0 || !strings.HasPrefix(stdout, "Usage: calculator") {
+		t.Errorf("--help: status %d, stdout %q", code, stdout)
+	}
+	stdout, _, code = run(t, nil, "--version")
+	if code != 0 || !strings.HasPrefix(stdout, "calculator ") || !strings.Contains(stdout, "(commit ") {
+		t.Errorf("--version: status %d, stdout %q", code, stdout)
+	}
+}
+
+// TestEmptyInput runs the calculator as docker run --rm IMAGE does: no
+// arguments and an empty, closed stdin. It must print the hint and end.
+func TestEmptyInput(t *testing.T) {
+	for name, stdin := range map[string]io.Reader{
+		"/dev/null":        nil,
+		"empty pipe":       strings.NewReader(""),
+		"pipe closed late": &slowEmptyReader{delay: 100 * time.Millisecond},
+	} {
+		t.Run(name, func(t *testing.T) {
+			stdout, stderr, code := run(t, stdin)
+			if stdout != "" || code != 0 || !strings.Contains(stderr, "docker run --rm -it IMAGE") ||
+				!strings.Contains(stderr, "docker run --rm IMAGE '2 * (3 + 4)'") {
+				t.Errorf("stdout %q, stderr %q, status %d", stdout, stderr, code)
+			}
+		})
+	}
+}
+
+// slowEmptyReader ends after a while without giving any data.
+type slowEmptyReader struct{ delay time.Duration }
+
+func (r *slowEmptyReader) Read([]byte) (int, error) {
+	time.Sleep(r.delay)
+	return 0, io.EOF
+}
+
+func TestStdinMode(t *testing.T) {
+	tests := []struct {
+		name, stdin    string
+		stdout, stderr string
+		code           int
+	}{
+		{"seed session", "5 + 3\n10 / 2\nexit\n", "8\n5\n", "", 0},
+		{"seed input without exit", "5 + 3\n10 / 2\n", "8\n5\n", "", 0},
+		{"exact division", "10 / 3\n", "3.3333333333333333333\n", "", 0},
+		{"errors go on", "1\n1/0\n2\n", "1\n2\n", "error: line 2: division by zero at column 3\n", 1},
+		{"exit keeps the status", "1/0\nexit\n2\n", "", "error: line 1: division by zero at column 3\n", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := run(t, strings.NewReader(tt.stdin))
+			if stdout != tt.stdout || stderr != tt.stderr || code != tt.code {
+				t.Errorf("got stdout %q, stderr %q, status %d\nwant stdout %q, stderr %q, status %d",
+					stdout, stderr, code, tt.stdout, tt.stderr, tt.code)
+			}
+		})
+	}
+}
+
+// TestManyLines pipes 10,000 lines, written in pieces of odd sizes, and
+// expects 10,000 results in order; every other line uses the result of
+// the line before.
+func TestManyLines(t *testing.T) {
+	const n = 10_000
+	var in, want strings.Builder
+	for i := range n {
+		if i%2 == 0 {
+			fmt.Fprintf(&in, "%d * 3 + 1\n", i)
+			fmt.Fprintf(&want, "%d\n", 3*i+1)
+		} else {
+			in.WriteString("ans + 1/2\n")
+			fmt.Fprintf(&want, "%d.5\n", 3*(i-1)+1)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), safetyNet)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	data := in.String()
+	sizes := []int{1, 7, 4099, 13, 65537, 2, 333}
+	for i := 0; len(data) > 0; i++ {
+		k := min(sizes[i%len(sizes)], len(data))
+		if _, err := io.WriteString(stdin, data[:k]); err != nil {
+			t.Fatalf("writing: %v", err)
+		}
+		data = data[k:]
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("calculator: %v; stderr %q", err, errOut.String())
+	}
+	if got := strings.Count(out.String(), "\n"); got != n {
+		t.Errorf("%d result lines, want %d", got, n)
+	}
+	if out.String() != want.String() {
+		t.Errorf("results differ from what was expected")
+	}
+	if errOut.Len() != 0 {
+		t.Errorf("stderr %q", errOut.String())
+	}
+}
