@@ -1,0 +1,138 @@
+package e2e
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const sourceURL = "https://github.com/go-multistage/multistage"
+
+// Size ceilings in bytes, as `docker image inspect` reports them (1 MB =
+// 10^6 bytes, like `docker images`). Seed 004's scratch image was 1.96 MB.
+const (
+	maxCalcScratch  = 1_900_000
+	maxHelloScratch = 7_000_000
+)
+
+// TestImageMetadata checks what an operator sees with docker image
+// inspect: the non-root user, the entry point, the OCI labels, the health
+// check, and that the scratch flavour has no shell.
+func TestImageMetadata(t *testing.T) {
+	t.Parallel()
+	for _, img := range allImages {
+		t.Run(img.app+"-"+img.Flavour(), func(t *testing.T) {
+			t.Parallel()
+			name := img.require(t)
+			c := inspectImage(t, name).Config
+
+			if c.User != "65532:65532" {
+				t.Errorf("Config.User = %q, want 65532:65532 (non-root)", c.User)
+			}
+			if want := []string{"/usr/local/bin/" + img.app}; !slices.Equal(c.Entrypoint, want) {
+				t.Errorf("Config.Entrypoint = %q, want %q (exec form)", c.Entrypoint, want)
+			}
+			if len(c.Cmd) != 0 {
+				t.Errorf("Config.Cmd = %q, want none (a base image's CMD would become arguments)", c.Cmd)
+			}
+
+			fixed := map[string]string{
+				"org.opencontainers.image.title":    img.app,
+				"org.opencontainers.image.source":   sourceURL,
+				"org.opencontainers.image.licenses": "MIT",
+			}
+			for key, want := range fixed {
+				if got := c.Labels[key]; got != want {
+					t.Errorf("label %s = %q, want %q", key, got, want)
+				}
+			}
+			for _, key := range []string{"description", "version", "revision", "created"} {
+				if _, ok := c.Labels["org.opencontainers.image."+key]; !ok {
+					t.Errorf("label org.opencontainers.image.%s missing", key)
+				}
+			}
+			version := c.Labels["org.opencontainers.image.version"]
+			if version == "" {
+				t.Errorf("label org.opencontainers.image.version is empty")
+			}
+
+			// The binary reports the version the label announces.
+			versionArgs := []string{"run", "--rm", name, "--version"}
+			if img.app == "hello" {
+				versionArgs[len(versionArgs)-1] = "version"
+			}
+			r := docker(t, "", versionArgs...)
+			if r.code != 0 || !strings.Contains(r.stdout, strings.TrimPrefix(version, "v")) {
+				t.Errorf("%s version: want it to report %q; got %s", img.app, version, r)
+			}
+
+			if img.app == "hello" {
+				checkHelloConfig(t, c.Env, c.ExposedPorts, c.Healthcheck)
+			}
+
+			// The same command must succeed on alpine, so a failure on scratch
+			// means "no shell", not "broken test".
+			r = docker(t, "", "run", "--rm", "--entrypoint", "sh", name, "-c", "true")
+			if img.scratch && r.code == 0 {
+				t.Errorf("docker run --entrypoint sh %s succeeded: the scratch image has a shell", name)
+			}
+			if !img.scratch && r.code != 0 {
+				t.Errorf("docker run --entrypoint sh %s failed on alpine: %s", name, r)
+			}
+		})
+	}
+}
+
+func checkHelloConfig(t *testing.T, env []string, ports map[string]struct{}, hc *struct{ Test []string }) {
+	t.Helper()
+	if !slices.Contains(env, "HELLO_ADDR=:80") {
+		t.Errorf("Config.Env = %q, want HELLO_ADDR=:80", env)
+	}
+	if _, ok := ports["80/tcp"]; !ok {
+		t.Errorf("Config.ExposedPorts = %v, want 80/tcp", ports)
+	}
+	want := []string{"CMD", "/usr/local/bin/hello", "healthcheck"} // exec form: no shell
+	if hc == nil || !slices.Equal(hc.Test, want) {
+		t.Errorf("Config.Healthcheck = %+v, want Test %q", hc, want)
+	}
+}
+
+// TestImageSizes logs every image's size and checks the ceilings; the hello
+// alpine image must be smaller than seed 000's multi-stage image built from
+// the same bases in this run.
+func TestImageSizes(t *testing.T) {
+	t.Parallel()
+	sizes := map[image]int64{}
+	for _, img := range allImages {
+		t.Run(img.app+"-"+img.Flavour(), func(t *testing.T) {
+			name := img.require(t)
+			sizes[img] = inspectImage(t, name).Size
+			t.Logf("%s: %d bytes (%s)", name, sizes[img], mb(sizes[img]))
+		})
+	}
+	ceilings := []struct {
+		img image
+		max int64
+	}{{calcScratch, maxCalcScratch}, {helloScratch, maxHelloScratch}}
+	for _, c := range ceilings {
+		if size, ok := sizes[c.img]; ok && size > c.max {
+			t.Errorf("%s is %s, over its ceiling of %s", c.img.Name(), mb(size), mb(c.max))
+		}
+	}
+
+	t.Run("hello-alpine-vs-seed000", func(t *testing.T) {
+		name := helloAlpine.require(t)
+		seed := buildImage(t, build{
+			context:    repoRoot + "/e2e/testdata/seed000",
+			dockerfile: repoRoot + "/e2e/testdata/seed000/Dockerfile",
+		})
+		ours, theirs := inspectImage(t, name).Size, inspectImage(t, seed).Size
+		t.Logf("%s: %s; seed 000 shape on the same bases: %s", name, mb(ours), mb(theirs))
+		if ours >= theirs {
+			t.Errorf("%s (%s) is not smaller than seed 000's image (%s)", name, mb(ours), mb(theirs))
+		}
+	})
+}
+
+func mb(bytes int64) string { return fmt.Sprintf("%.2f MB", float64(bytes)/1e6) }
