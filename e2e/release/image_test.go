@@ -1,0 +1,244 @@
+package release
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// flavour is one dockers_v2 entry of .goreleaser.yaml: a program on a base,
+// with the suffix its tags carry.
+type flavour struct {
+	binary, base, suffix string
+}
+
+// flavours are the released images: hello defaults to alpine, calculator to
+// scratch; the other base is a tag suffix.
+var flavours = []flavour{
+	{"hello", "alpine", ""},
+	{"hello", "scratch", "-scratch"},
+	{"calculator", "scratch", ""},
+	{"calculator", "alpine", "-alpine"},
+}
+
+// tags returns the snapshot tags of fl for goarch: a snapshot loads one image
+// per platform and appends the architecture to every tag.
+func (f *fixture) tags(fl flavour, goarch string) []string {
+	mm := majorMinor(f.meta.Tag)
+	var refs []string
+	for _, tag := range []string{f.meta.Version, mm, "latest"} {
+		refs = append(refs, f.imagePrefix+"/"+fl.binary+":"+tag+fl.suffix+"-"+goarch)
+	}
+	return refs
+}
+
+// majorMinor returns "MAJOR.MINOR" of a tag such as v1.2.3.
+func majorMinor(tag string) string {
+	parts := strings.SplitN(strings.TrimPrefix(tag, "v"), ".", 3)
+	if len(parts) < 2 {
+		return tag
+	}
+	return parts[0] + "." + parts[1]
+}
+
+// imageInspect is the part of `docker image inspect` the tests read.
+type imageInspect struct {
+	ID           string `json:"Id"`
+	Architecture string
+	Os           string
+	Config       struct {
+		Entrypoint []string
+		Cmd        []string
+		User       string
+		Labels     map[string]string
+	}
+}
+
+// inspectImage returns the inspection of ref, or ok=false if it does not
+// exist.
+func inspectImage(t *testing.T, ref string) (imageInspect, bool) {
+	t.Helper()
+	out, err := exec.Command("docker", "image", "inspect", ref).Output()
+	if err != nil {
+		return imageInspect{}, false
+	}
+	var list []imageInspect
+	if err := json.Unmarshal(out, &list); err != nil || len(list) != 1 {
+		t.Fatalf("docker image inspect %s: %v", ref, err)
+	}
+	return list[0], true
+}
+
+// TestImages checks every image the snapshot loaded: tags, platform, OCI
+// labels from the release, and that the program inside is byte for byte the
+// released binary.
+func TestImages(t *testing.T) {
+	f := snapshot(t)
+	listed := map[string]bool{}
+	for _, a := range f.ofType("Docker Image") {
+		listed[a.Name] = true
+	}
+	ids := map[string]string{} // image ID -> flavour
+	alpine := alpineArches()
+	for _, fl := range flavours {
+		for _, goarch := range arches {
+			t.Run(fl.binary+"-"+fl.base+"-"+goarch, func(t *testing.T) {
+				if fl.base == "alpine" && !slices.Contains(alpine, goarch) {
+					for _, ref := range f.tags(fl, goarch) {
+						if listed[ref] {
+							t.Errorf("%s was built, but the alpine base is not available for %s", ref, goarch)
+						}
+					}
+					t.Skipf("alpine-based images are built for %q only: ALPINE_IMAGE is a local single-platform image", alpine)
+				}
+				refs := f.tags(fl, goarch)
+				var id string
+				for _, ref := range refs {
+					if !listed[ref] {
+						t.Errorf("%s is not in artifacts.json", ref)
+					}
+					img, ok := inspectImage(t, ref)
+					if !ok {
+						t.Fatalf("image %s does not exist", ref)
+					}
+					if id == "" {
+						id = img.ID
+					} else if img.ID != id {
+						t.Errorf("%s is %s, want the same image as %s (%s)", ref, img.ID, refs[0], id)
+					}
+				}
+				if other, seen := ids[id]; seen {
+					t.Errorf("%s is the same image as %s", refs[0], other)
+				}
+				ids[id] = refs[0]
+
+				img, _ := inspectImage(t, refs[0])
+				if img.Os != "linux" || img.Architecture != goarch {
+					t.Errorf("platform %s/%s, want linux/%s", img.Os, img.Architecture, goarch)
+				}
+				want := map[string]string{
+					"org.opencontainers.image.title":    fl.binary,
+					"org.opencontainers.image.version":  f.meta.Version,
+					"org.opencontainers.image.revision": f.commit,
+					"org.opencontainers.image.created":  f.commitDate.UTC().Format(time.RFC3339),
+					"org.opencontainers.image.source":   strings.TrimSuffix(dummyRemote, ".git"),
+					"org.opencontainers.image.licenses": "MIT",
+				}
+				for key, value := range want {
+					if got := img.Config.Labels[key]; got != value {
+						t.Errorf("label %s = %q, want %q", key, got, value)
+					}
+				}
+				if img.Config.Labels["org.opencontainers.image.description"] == "" {
+					t.Error("label org.opencontainers.image.description is empty")
+				}
+
+				entry := append(slices.Clone(img.Config.Entrypoint), img.Config.Cmd...)
+				if len(entry) == 0 || path.Base(entry[0]) != fl.binary {
+					t.Fatalf("entrypoint+cmd %q does not start %s", entry, fl.binary)
+				}
+				got := fileFromImage(t, refs[0], entry[0])
+				if !bytes.Equal(got, releasedBinary(t, f, fl.binary, goarch)) {
+					t.Errorf("%s in %s differs from the archive's binary", entry[0], refs[0])
+				}
+			})
+		}
+	}
+}
+
+// alpineArches returns the architectures of the alpine-based images. Like
+// scripts/release-snapshot.sh, it follows ALPINE_PLATFORMS, else the
+// platform of a local ALPINE_IMAGE (an offline stand-in holds one), else all.
+func alpineArches() []string {
+	platforms := os.Getenv("ALPINE_PLATFORMS")
+	if base := os.Getenv("ALPINE_IMAGE"); platforms == "" && base != "" {
+		out, err := exec.Command("docker", "image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", base).Output()
+		if err == nil {
+			platforms = strings.TrimSpace(string(out))
+		}
+	}
+	if platforms == "" {
+		return arches
+	}
+	var out []string
+	for _, p := range strings.Split(platforms, ",") {
+		out = append(out, strings.TrimPrefix(strings.TrimSpace(p), "linux/"))
+	}
+	return out
+}
+
+// smokeSkip names the tests of package e2e that build images of their own
+// instead of testing the ones named by E2E_*: they add nothing here.
+const smokeSkip = "^(TestReleaseTargets|TestHelloStopDrainsInFlight)$"
+
+// TestImageSmoke runs the image tests of package e2e (the module's root
+// package) against the snapshot's amd64 images: the same checks as the
+// images built from source.
+func TestImageSmoke(t *testing.T) {
+	f := snapshot(t)
+	env := []string{"GOWORK=off", "CI=true"} // CI: a missing image fails, never skips
+	for name, fl := range map[string]flavour{
+		"E2E_HELLO_ALPINE":  flavours[0],
+		"E2E_HELLO_SCRATCH": flavours[1],
+		"E2E_CALC_SCRATCH":  flavours[2],
+		"E2E_CALC_ALPINE":   flavours[3],
+	} {
+		env = append(env, name+"="+f.tags(fl, "amd64")[0])
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-v", "-skip", smokeSkip, ".")
+	cmd.Dir = filepath.Join(f.repo, "e2e")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("image tests of package e2e failed against the snapshot's images: %v\n%s", err, out)
+	}
+	if !bytes.Contains(out, []byte("--- PASS")) || bytes.Contains(out, []byte("--- SKIP")) {
+		t.Errorf("image tests of package e2e ran nothing, or skipped some:\n%s", out)
+	}
+}
+
+// fileFromImage copies one file out of an image without running it (so it
+// works for arm64 images too).
+func fileFromImage(t *testing.T, ref, file string) []byte {
+	t.Helper()
+	id, err := run("", nil, "docker", "create", ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if _, err := run("", nil, "docker", "rm", id); err != nil {
+			t.Error(err)
+		}
+	}()
+	cmd := exec.Command("docker", "cp", id+":"+file, "-")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("docker cp %s:%s: %v", ref, file, err)
+	}
+	tr := tar.NewReader(bytes.NewReader(out))
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("docker cp %s:%s: no regular file in the stream: %v", ref, file, err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return data
+		}
+	}
+}

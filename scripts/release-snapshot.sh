@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# release-snapshot.sh builds a complete release of the current commit into
+# dist/ without publishing anything: binaries, archives, deb/rpm/apk packages,
+# SBOMs, checksums.txt and local images (one per platform, tagged
+# <tag>-amd64 and <tag>-arm64).
+#
+#   scripts/release-snapshot.sh [extra goreleaser flags]
+#
+# Environment:
+#   IMAGE_PREFIX   image names are $IMAGE_PREFIX/hello and /calculator
+#                  (default ghcr.io/go-multistage)
+#   GO_IMAGE       base images handed to the Dockerfiles as build args; point
+#   ALPINE_IMAGE   them at local stand-ins offline:
+#                    eval "$(scripts/standins.sh env)"; scripts/release-snapshot.sh
+#   ALPINE_PLATFORMS  platforms of the alpine-based images (default
+#                  linux/amd64,linux/arm64; set from a local ALPINE_IMAGE)
+#
+# GoReleaser reads the version, commit and dates from git: it needs committed
+# work and a remote (a dummy one is enough), or every date is empty and
+# nothing is reproducible.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+note() { printf 'release-snapshot: %s\n' "$*" >&2; }
+die() { note "$*"; exit 1; }
+
+git rev-parse --verify -q HEAD >/dev/null ||
+	die "no commit yet: GoReleaser releases a commit, commit first"
+[ -n "$(git remote)" ] ||
+	die "no git remote: GoReleaser would read no commit date and the snapshot would not be reproducible; add one, e.g. git remote add origin https://github.com/go-multistage/multistage.git"
+if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+	note "warning: uncommitted changes are built but stamped as commit $(git rev-parse --short HEAD)"
+fi
+
+# dockers_v2 needs an engine and the buildx plugin.
+"$root/scripts/docker-engine.sh" start
+
+# A base image in the engine's own store holds a single platform, and buildx
+# (docker driver) looks for any other platform in a registry, which fails
+# offline. So a local ALPINE_IMAGE limits the alpine-based images to its
+# platform; the scratch-based ones are built for every platform regardless.
+if [ -n "${ALPINE_IMAGE:-}" ] && [ -z "${ALPINE_PLATFORMS:-}" ] &&
+	platform=$(docker image inspect --format '{{.Os}}/{{.Architecture}}' "$ALPINE_IMAGE" 2>/dev/null); then
+	export ALPINE_PLATFORMS=$platform
+	note "ALPINE_IMAGE=$ALPINE_IMAGE is a local $platform image: alpine-based images for $platform only"
+fi
+
+exec "$root/scripts/release-goreleaser.sh" release --snapshot --clean "$@"
