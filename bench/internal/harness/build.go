@@ -1,0 +1,104 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// binaries are the paths of the programs built for the run.
+type binaries struct {
+	hello, calculator       string // ours, stripped, as released
+	helloSym, calculatorSym string // ours with symbols, for the size breakdown
+	seedServer, seedCalc    string // the seed-like baselines, stripped
+	// failed maps the path of each binary that did not build to the error.
+	failed map[string]error
+}
+
+// need returns the build error of the first of paths that failed to build.
+func (b binaries) need(paths ...string) error {
+	for _, p := range paths {
+		if err := b.failed[p]; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildBinaries builds our two products (stripped as the release builds
+// them, and once more with symbols) and the seed-like baselines, all static,
+// with the Go toolchain on PATH. A binary that fails to build fails only the
+// measurements that need it.
+func (h *Harness) buildBinaries(ctx context.Context) {
+	dir := h.path("bin")
+	b := binaries{failed: map[string]error{},
+		hello: filepath.Join(dir, "hello"), helloSym: filepath.Join(dir, "hello.sym"),
+		calculator: filepath.Join(dir, "calculator"), calculatorSym: filepath.Join(dir, "calculator.sym"),
+		seedServer: filepath.Join(dir, "seedserver"), seedCalc: filepath.Join(dir, "seedcalc"),
+	}
+	builds := []struct {
+		dir, pkg, out string
+		strip         bool
+	}{
+		{filepath.Join(h.cfg.Root, "hello"), ".", b.hello, true},
+		{filepath.Join(h.cfg.Root, "hello"), ".", b.helloSym, false},
+		{filepath.Join(h.cfg.Root, "calculator"), ".", b.calculator, true},
+		{filepath.Join(h.cfg.Root, "calculator"), ".", b.calculatorSym, false},
+		{h.cfg.Bench, "./baseline/seedserver", b.seedServer, true},
+		{h.cfg.Bench, "./baseline/seedcalc", b.seedCalc, true},
+	}
+	h.logf("== building binaries")
+	mkdirErr := os.MkdirAll(dir, 0o755)
+	for _, bl := range builds {
+		if mkdirErr != nil {
+			b.failed[bl.out] = mkdirErr
+			continue
+		}
+		args := []string{"build", "-trimpath"}
+		if bl.strip {
+			args = append(args, "-ldflags=-s -w")
+		}
+		args = append(args, "-o", bl.out, bl.pkg)
+		if _, err := command(ctx, bl.dir, goEnv(), "go", args...); err != nil {
+			b.failed[bl.out] = fmt.Errorf("building %s: %w", filepath.Base(bl.out), err)
+			h.logf("   %v", b.failed[bl.out])
+		}
+	}
+	h.bin = b
+}
+
+// goEnv is the environment of every go command the harness runs: modules
+// alone (the bench module is outside the workspace, and the products must
+// build alone), static binaries.
+func goEnv() []string {
+	return []string{"GOWORK=off", "CGO_ENABLED=0"}
+}
+
+// command runs name with args in dir, with env added to the harness's
+// environment, and returns its standard output. The error quotes the end of
+// its standard error.
+func command(ctx context.Context, dir string, env []string, name string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return out, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, tail(stderr.String(), 1500))
+	}
+	return out, nil
+}
+
+// tail returns the last n bytes of s, trimmed.
+func tail(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) > n {
+		s = "…" + s[len(s)-n:]
+	}
+	return s
+}

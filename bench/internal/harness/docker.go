@@ -1,0 +1,162 @@
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// docker runs the Docker CLI against an engine that answered.
+type docker struct {
+	version string
+	// build is the command line that builds an image into the engine, and
+	// buildEnv the environment it needs: buildx when that plugin is there
+	// (as scripts/build-images.sh does); otherwise Debian's 20.10 client
+	// with the engine's BuildKit, or the legacy builder.
+	build    []string
+	buildEnv []string
+}
+
+// findDocker returns a client for a running engine, or nil and the reason
+// there is none.
+func findDocker(ctx context.Context) (*docker, string) {
+	if _, err := exec.LookPath("docker"); err != nil {
+		return nil, "no docker command"
+	}
+	out, err := command(ctx, "", nil, "docker", "info", "--format", "{{.ServerVersion}}")
+	v := strings.TrimSpace(string(out))
+	if err != nil || v == "" {
+		return nil, "no engine (docker info does not answer)"
+	}
+	d := &docker{version: v}
+	switch {
+	case exec.CommandContext(ctx, "docker", "buildx", "version").Run() == nil:
+		d.build = []string{"docker", "buildx", "build", "--load"}
+	case isExecutable("/usr/bin/docker"):
+		d.build, d.buildEnv = []string{"/usr/bin/docker", "build"}, []string{"DOCKER_BUILDKIT=1"}
+	default:
+		d.build, d.buildEnv = []string{"docker", "build"}, []string{"DOCKER_BUILDKIT=0"}
+	}
+	return d, ""
+}
+
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode()&0o111 != 0
+}
+
+// imageInfo is what the harness reads of an image.
+type imageInfo struct {
+	Size   int64
+	RootFS struct {
+		Layers []string
+	}
+	Config struct {
+		ExposedPorts map[string]struct{} // "80/tcp"
+	}
+}
+
+// tcpPort returns the lowest TCP port the image exposes.
+func (i imageInfo) tcpPort() (int, bool) {
+	port := 0
+	for p := range i.Config.ExposedPorts {
+		n, proto, _ := strings.Cut(p, "/")
+		v, err := strconv.Atoi(n)
+		if err != nil || (proto != "tcp" && proto != "") {
+			continue
+		}
+		if port == 0 || v < port {
+			port = v
+		}
+	}
+	return port, port != 0
+}
+
+// inspect returns an image's size and layers; ok is false if the engine has
+// no such image.
+func (d *docker) inspect(ctx context.Context, image string) (info imageInfo, ok bool, err error) {
+	cmd := exec.CommandContext(ctx, "docker", "image", "inspect", image)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		if strings.Contains(strings.ToLower(stderr.String()), "no such image") {
+			return info, false, nil
+		}
+		return info, false, fmt.Errorf("docker image inspect %s: %w: %s", image, err, tail(stderr.String(), 500))
+	}
+	var infos []imageInfo
+	if err := json.Unmarshal(out, &infos); err != nil || len(infos) != 1 {
+		return info, false, fmt.Errorf("docker image inspect %s: unexpected output: %v", image, err)
+	}
+	return infos[0], true, nil
+}
+
+// inspectExisting is inspect for an image that must be there.
+func (d *docker) inspectExisting(ctx context.Context, image string) (imageInfo, error) {
+	info, ok, err := d.inspect(ctx, image)
+	if err == nil && !ok {
+		err = fmt.Errorf("image %s is not in the engine", image)
+	}
+	return info, err
+}
+
+// buildImage builds tag from the Dockerfile file in context dir, at target
+// (empty: the last stage), with the base images as build arguments.
+func (d *docker) buildImage(ctx context.Context, dir, file, target, tag string, buildArgs map[string]string) error {
+	args := append([]string{}, d.build[1:]...)
+	args = append(args, "-f", filepath.Join(dir, file), "-t", tag)
+	if target != "" {
+		args = append(args, "--target", target)
+	}
+	for k, v := range buildArgs {
+		args = append(args, "--build-arg", k+"="+v)
+	}
+	args = append(args, dir)
+	_, err := command(ctx, "", d.buildEnv, d.build[0], args...)
+	return err
+}
+
+// standInBases runs the repository's `scripts/standins.sh env`, if the
+// script exists, which builds the offline stand-in bases when they are
+// missing and prints GO_IMAGE and ALPINE_IMAGE as shell assignments.
+func (h *Harness) standInBases(ctx context.Context) (goImage, alpineImage string, err error) {
+	script := filepath.Join(h.cfg.Root, "scripts", "standins.sh")
+	if !isExecutable(script) {
+		return "", "", nil
+	}
+	h.logf("   GO_IMAGE/ALPINE_IMAGE not set: asking %s", script)
+	out, err := command(ctx, h.cfg.Root, nil, script, "env")
+	if err != nil {
+		return "", "", err
+	}
+	vars := parseAssignments(out)
+	return vars["GO_IMAGE"], vars["ALPINE_IMAGE"], nil
+}
+
+// parseAssignments reads NAME=VALUE lines (optionally "export NAME=VALUE",
+// VALUE optionally quoted) and ignores everything else.
+func parseAssignments(out []byte) map[string]string {
+	vars := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+			continue
+		}
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		}
+		vars[k] = v
+	}
+	return vars
+}

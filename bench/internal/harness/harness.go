@@ -1,0 +1,199 @@
+// Package harness takes the measurements of the benchmark report: image
+// sizes, HTTP throughput and memory, shutdown under load, the calculator's
+// engine and process, and binary sizes, each against the seeds' programs or
+// peers measured in the same run. Missed targets become rows in the report;
+// a measurement that cannot run becomes an error in its section.
+package harness
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/go-multistage/multistage/bench/internal/chart"
+	"github.com/go-multistage/multistage/bench/internal/report"
+)
+
+// Config says where the harness runs and how thoroughly.
+type Config struct {
+	// Quick reduces rounds and durations so that the run fits CI.
+	Quick bool
+	// CI makes missing prerequisites (a Docker engine, built images) an
+	// error instead of a skipped section.
+	CI bool
+	// Root is the repository's root; Bench is Root/bench; Out is a
+	// scratch directory for binaries, inputs and raw tool output.
+	Root, Bench, Out string
+	// GoImage and AlpineImage are the base images our images were built
+	// from; the seed-shaped images are built from them too.
+	GoImage, AlpineImage string
+	// ServerCPU and LoadCPU pin servers and load generators (taskset CPU
+	// lists). Empty means not pinned.
+	ServerCPU, LoadCPU string
+	// Logf reports progress.
+	Logf func(format string, args ...any)
+}
+
+// plan holds the sizes of a run.
+type plan struct {
+	httpRounds    int
+	httpDuration  time.Duration
+	warmup        time.Duration
+	connections   int
+	shutdownAfter time.Duration // load before SIGTERM in the shutdown test
+	benchCount    int
+	benchTime     string
+	calcRounds    int
+	calcLines     int
+}
+
+func newPlan(quick bool) plan {
+	if quick {
+		return plan{
+			httpRounds:    5,
+			httpDuration:  time.Second,
+			warmup:        time.Second,
+			connections:   64,
+			shutdownAfter: time.Second,
+			benchCount:    10,
+			benchTime:     "20ms",
+			calcRounds:    3,
+			calcLines:     100_000,
+		}
+	}
+	return plan{
+		httpRounds:    7,
+		httpDuration:  10 * time.Second,
+		warmup:        2 * time.Second,
+		connections:   64,
+		shutdownAfter: 3 * time.Second,
+		benchCount:    10,
+		benchTime:     "500ms",
+		calcRounds:    10,
+		calcLines:     100_000,
+	}
+}
+
+// Harness runs the measurements.
+type Harness struct {
+	cfg  Config
+	plan plan
+	bin  binaries
+	// docker is the engine's client, nil when there is none, and noDocker
+	// then says why.
+	docker   *docker
+	noDocker string
+	// seedImages is set once the seed-shaped images are built.
+	seedImages bool
+	// Bars collected for the chart.
+	sizeBars, ratioBars []chart.Bar
+}
+
+// Run takes every measurement and returns the report and its SVG chart (nil
+// if there was nothing to draw). The report's sections carry the errors of
+// measurements that failed to run.
+func Run(ctx context.Context, cfg Config) (*report.Report, []byte, error) {
+	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("creating the output directory: %w", err)
+	}
+	h := &Harness{cfg: cfg, plan: newPlan(cfg.Quick)}
+	start := time.Now()
+	r := &report.Report{Title: "Benchmarks: ours against the seeds and peers", Started: start}
+
+	m, err := describeMachine(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.Machine = m
+
+	h.buildBinaries(ctx)
+	h.docker, h.noDocker = findDocker(ctx)
+	if h.docker != nil {
+		r.Machine.Docker = h.docker.version
+	} else {
+		r.Machine.Docker = "not available: " + h.noDocker
+	}
+
+	b := &h.bin
+	needs := func(f func(context.Context) report.Section, bins ...string) func(context.Context) report.Section {
+		return func(ctx context.Context) report.Section {
+			if err := b.need(bins...); err != nil {
+				return report.Section{Err: err}
+			}
+			return f(ctx)
+		}
+	}
+	steps := []struct {
+		title string
+		run   func(context.Context) report.Section
+	}{
+		{"1. Image sizes", h.imageSizes},
+		{"2–3. HTTP throughput and memory", needs(h.httpLoad, b.hello, b.seedServer)},
+		{"4. Shutdown under load", needs(h.shutdown, b.hello, b.seedServer)},
+		{"4b. docker stop", h.dockerStop},
+		{"5. Calculator engine", h.engine},
+		{"6. Calculator process", needs(h.calcProcess, b.calculator, b.seedCalc)},
+		{"7. Binary sizes", needs(h.binarySizes, b.hello, b.helloSym, b.calculator, b.calculatorSym, b.seedServer, b.seedCalc)},
+	}
+	for _, st := range steps {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		h.logf("== %s", st.title)
+		t0 := time.Now()
+		s := st.run(ctx)
+		s.Title = st.title
+		if s.Err != nil {
+			h.logf("   error: %v", s.Err)
+		}
+		h.logf("   (%s)", time.Since(t0).Round(100*time.Millisecond))
+		r.Sections = append(r.Sections, s)
+	}
+	r.Elapsed = time.Since(start)
+
+	svg, err := h.chart()
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, svg, nil
+}
+
+func (h *Harness) logf(format string, args ...any) {
+	if h.cfg.Logf != nil {
+		h.cfg.Logf(format, args...)
+	}
+}
+
+// path returns a path inside the output directory.
+func (h *Harness) path(name string) string {
+	return filepath.Join(h.cfg.Out, name)
+}
+
+// unavailable turns a missing prerequisite into a skip, or an error in CI.
+func (h *Harness) unavailable(s *report.Section, why string) {
+	if h.cfg.CI {
+		s.Err = fmt.Errorf("%s (CI is set: this must not be skipped)", why)
+		return
+	}
+	s.Skipped = why
+}
+
+// chart draws the collected bars, or returns nil if there are none.
+func (h *Harness) chart() ([]byte, error) {
+	var panels []chart.Panel
+	if len(h.sizeBars) > 0 {
+		panels = append(panels, chart.Panel{Title: "Image size, MB (log scale; blue: ours)", Bars: h.sizeBars, Log: true})
+	}
+	if len(h.ratioBars) > 0 {
+		panels = append(panels, chart.Panel{
+			Title: "HTTP throughput relative to the seed's server (median of rounds)", Bars: h.ratioBars,
+			Marker: targetLogsOnRatio, MarkerLabel: fmt.Sprintf("target %.2f", targetLogsOnRatio),
+		})
+	}
+	if len(panels) == 0 {
+		return nil, nil
+	}
+	return chart.SVG(panels...)
+}

@@ -1,0 +1,209 @@
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseAssignments(t *testing.T) {
+	out := []byte("standins: building\nexport ALPINE_IMAGE=go-multistage/alpine-standin:local\nGO_IMAGE='golang:1.26'\nQUOTED=\"a b\"\n=bad\nnot an assignment\n")
+	got := parseAssignments(out)
+	want := map[string]string{
+		"ALPINE_IMAGE": "go-multistage/alpine-standin:local",
+		"GO_IMAGE":     "golang:1.26",
+		"QUOTED":       "a b",
+	}
+	if len(got) != len(want) {
+		t.Errorf("parseAssignments = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+func TestTCPPort(t *testing.T) {
+	tests := []struct {
+		name    string
+		exposed []string
+		want    int
+		ok      bool
+	}{
+		{"none", nil, 0, false},
+		{"one", []string{"80/tcp"}, 80, true},
+		{"lowest tcp", []string{"8080/tcp", "53/udp", "443/tcp"}, 443, true},
+		{"udp only", []string{"53/udp"}, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var info imageInfo
+			info.Config.ExposedPorts = map[string]struct{}{}
+			for _, p := range tt.exposed {
+				info.Config.ExposedPorts[p] = struct{}{}
+			}
+			got, ok := info.tcpPort()
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("tcpPort = %d, %v; want %d, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestHasPrefix(t *testing.T) {
+	tests := []struct {
+		layers, base []string
+		want         bool
+	}{
+		{[]string{"a", "b"}, []string{"a"}, true},
+		{[]string{"a", "b"}, []string{"a", "b"}, true},
+		{[]string{"a"}, []string{"a", "b"}, false},
+		{[]string{"x", "b"}, []string{"a"}, false},
+		{[]string{"a"}, nil, false},
+	}
+	for _, tt := range tests {
+		if got := hasPrefix(tt.layers, tt.base); got != tt.want {
+			t.Errorf("hasPrefix(%v, %v) = %v, want %v", tt.layers, tt.base, got, tt.want)
+		}
+	}
+}
+
+// TestCalcInput checks that the lines are in seed 004's format and that no
+// line divides by zero or overflows int64, so that every calculator can
+// answer all of them.
+func TestCalcInput(t *testing.T) {
+	in := calcInput(1000)
+	if !bytes.Equal(in, calcInput(1000)) {
+		t.Error("calcInput is not the same on every call")
+	}
+	sc := bufio.NewScanner(bytes.NewReader(in))
+	n := 0
+	for sc.Scan() {
+		n++
+		parts := strings.Split(sc.Text(), " ")
+		if len(parts) != 3 {
+			t.Fatalf("line %d %q: not \"a op b\"", n, sc.Text())
+		}
+		a, err1 := strconv.ParseInt(parts[0], 10, 64)
+		b, err2 := strconv.ParseInt(parts[2], 10, 64)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("line %d %q: operands are not int64", n, sc.Text())
+		}
+		if b == 0 || abs(a) > 1e9 || abs(b) > 1e9 {
+			t.Fatalf("line %d %q: zero divisor or operand too large", n, sc.Text())
+		}
+		if !strings.Contains("+-*/", parts[1]) || len(parts[1]) != 1 {
+			t.Fatalf("line %d %q: bad operator", n, sc.Text())
+		}
+	}
+	if n != 1000 {
+		t.Errorf("calcInput(1000) has %d lines", n)
+	}
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func TestParseEngineBench(t *testing.T) {
+	out := []byte(`goos: linux
+pkg: github.com/go-multistage/multistage/bench/internal/engines
+BenchmarkEval/case=int-add/impl=ours         	 1000000	       100.0 ns/op	      24 B/op	       1 allocs/op
+BenchmarkEval/case=int-add/impl=ours         	 1000000	       300.0 ns/op	      24 B/op	       1 allocs/op
+BenchmarkEval/case=int-add/impl=ours         	 1000000	       200.0 ns/op	      24 B/op	       1 allocs/op
+BenchmarkEval/case=int-add/impl=expr-lang    	  100000	      9000 ns/op	    8968 B/op	      41 allocs/op
+PASS
+`)
+	got, err := parseEngineBench(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := got[key{"int-add", "ours"}]; r.ns < 199.9 || r.ns > 200.1 || r.allocs != 1 {
+		t.Errorf("ours = %+v, want the median 200 ns and 1 alloc", r)
+	}
+	if r := got[key{"int-add", "expr-lang"}]; r.ns < 8999 || r.ns > 9001 || r.allocs != 41 {
+		t.Errorf("expr-lang = %+v, want 9000 ns and 41 allocs", r)
+	}
+	if _, err := parseEngineBench([]byte("PASS\n")); err == nil {
+		t.Error("no results: no error")
+	}
+	if _, err := parseEngineBench([]byte("BenchmarkOther 10 5 ns/op\n")); err == nil {
+		t.Error("a result without case and impl: no error")
+	}
+}
+
+func TestCPUModel(t *testing.T) {
+	info := []byte("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 7B13\n")
+	if got := cpuModel(info); got != "AMD EPYC 7B13" {
+		t.Errorf("cpuModel = %q", got)
+	}
+	if got := cpuModel([]byte("processor: 0\n")); got != "unknown" {
+		t.Errorf("cpuModel without a model = %q, want unknown", got)
+	}
+}
+
+func TestCountLines(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "lines")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// More than one read buffer, and a last line without a newline.
+	line := strings.Repeat("x", 1000) + "\n"
+	for range 3000 {
+		f.WriteString(line)
+	}
+	f.WriteString("tail")
+	n, err := countLines(f)
+	if err != nil || n != 3000 {
+		t.Errorf("countLines = %d, %v; want 3000", n, err)
+	}
+}
+
+// TestServerLifecycle builds the seed-like server, starts it through
+// startServer, reads its memory and ends it with SIGTERM, which kills it:
+// the seed does not handle signals.
+func TestServerLifecycle(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "seedserver")
+	build := exec.Command("go", "build", "-o", bin, "../../baseline/seedserver")
+	build.Env = append(os.Environ(), goEnv()...)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var stderr bytes.Buffer
+	sv, err := startServer(ctx, serverSpec{name: "seed", argv: func(port int) []string {
+		return []string{bin, "-port", strconv.Itoa(port)}
+	}}, "", &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sv.alive(); err != nil {
+		t.Fatal(err)
+	}
+	rss, err := sv.peakRSS()
+	if err != nil || rss < 1e6 {
+		t.Errorf("peakRSS = %d, %v; want at least 1 MB", rss, err)
+	}
+	if !sv.terminate(10 * time.Second) {
+		t.Fatal("the seed server did not end on SIGTERM")
+	}
+	if got := sv.exitDescription(); got != "killed by signal terminated" {
+		t.Errorf("exit = %q, want killed by signal terminated", got)
+	}
+	if err := sv.alive(); err == nil {
+		t.Error("alive() after the exit: no error")
+	}
+}

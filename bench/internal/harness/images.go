@@ -1,0 +1,288 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-multistage/multistage/bench/internal/chart"
+	"github.com/go-multistage/multistage/bench/internal/markdown"
+	"github.com/go-multistage/multistage/bench/internal/report"
+)
+
+// Targets of issue 7 for image sizes, in bytes.
+const (
+	targetCalculatorScratch = 1.90e6
+	targetHelloScratch      = 7.0e6
+)
+
+// Reference sizes of the real bases, which cannot be pulled here.
+const (
+	realAlpineBytes = 7.8e6
+	realAlpineSize  = "about 7.8 MB (alpine:3.22, linux/amd64)"
+	realGoSize      = "about 0.8–0.9 GB (golang images; the seed quotes 900 MB)"
+)
+
+// image is one image of the comparison.
+type image struct {
+	tag, label string
+	flavour    string // "alpine", "scratch" or "go"
+	ours       bool
+	// For seed-shaped images: the build.
+	dir, file, target string
+	// For ours: the seed-shaped image of the same flavour.
+	counterpart string
+	// Measured.
+	size   int64
+	layers []string
+}
+
+const seedRepo = "seed-baseline"
+
+func comparedImages() []*image {
+	return []*image{
+		{tag: "hello:dev", label: "hello (alpine)", flavour: "alpine", ours: true, counterpart: seedRepo + ":000-alpine"},
+		{tag: "hello:dev-scratch", label: "hello (scratch)", flavour: "scratch", ours: true, counterpart: seedRepo + ":000-scratch"},
+		{tag: "calculator:dev", label: "calculator (scratch)", flavour: "scratch", ours: true, counterpart: seedRepo + ":004-scratch"},
+		{tag: "calculator:dev-alpine", label: "calculator (alpine)", flavour: "alpine", ours: true, counterpart: seedRepo + ":004-alpine"},
+		{tag: seedRepo + ":000-single", label: "seed 000 single-stage", flavour: "go", dir: "seedserver", file: "Dockerfile.single"},
+		{tag: seedRepo + ":000-alpine", label: "seed 000 multi-stage (alpine)", flavour: "alpine", dir: "seedserver", file: "Dockerfile"},
+		{tag: seedRepo + ":000-scratch", label: "seed 000 program, scratch", flavour: "scratch", dir: "seedserver", file: "Dockerfile", target: "flavour-scratch"},
+		{tag: seedRepo + ":004-scratch", label: "seed 004 multi-stage (scratch)", flavour: "scratch", dir: "seedcalc", file: "Dockerfile"},
+		{tag: seedRepo + ":004-alpine", label: "seed 004 program, alpine", flavour: "alpine", dir: "seedcalc", file: "Dockerfile", target: "flavour-alpine"},
+	}
+}
+
+// imageSizes builds the seed-shaped images from the same bases as ours and
+// compares sizes (item 1).
+func (h *Harness) imageSizes(ctx context.Context) (s report.Section) {
+	s.Method = "Sizes as `docker image inspect` reports them (uncompressed, all layers; MB = 10⁶ bytes). " +
+		"Ours are the images the repository's build made (`hello:dev`, `hello:dev-scratch`, `calculator:dev`, `calculator:dev-alpine`); " +
+		"the seed-shaped ones are built now from `bench/baseline/*/Dockerfile*` with the same GO_IMAGE and ALPINE_IMAGE. " +
+		"Each of ours is compared with the seed program in the same flavour: seed 000's alpine image and seed 004's scratch image as the seeds wrote them, " +
+		"and the other two flavours in the other seed's shape."
+	d := h.docker
+	if d == nil {
+		h.unavailable(&s, h.noDocker)
+		return s
+	}
+	goImage, alpineImage := h.cfg.GoImage, h.cfg.AlpineImage
+	if goImage == "" || alpineImage == "" {
+		g, a, err := h.standInBases(ctx)
+		if err != nil {
+			s.Err = err
+			return s
+		}
+		goImage, alpineImage = firstNonEmpty(goImage, g), firstNonEmpty(alpineImage, a)
+	}
+	if goImage == "" || alpineImage == "" {
+		h.unavailable(&s, "GO_IMAGE and ALPINE_IMAGE are not set and scripts/standins.sh gave none: the base images of our images are unknown")
+		return s
+	}
+	bases := map[string]*image{"go": {tag: goImage}, "alpine": {tag: alpineImage}}
+	for _, b := range bases {
+		info, err := d.inspectExisting(ctx, b.tag)
+		if err != nil {
+			s.Err = err
+			return s
+		}
+		b.size, b.layers = info.Size, info.RootFS.Layers
+	}
+
+	images := comparedImages()
+	var missing []string
+	for _, im := range images {
+		if !im.ours {
+			continue
+		}
+		info, ok, err := d.inspect(ctx, im.tag)
+		if err != nil {
+			s.Err = err
+			return s
+		}
+		if !ok {
+			missing = append(missing, im.tag)
+		}
+		im.size, im.layers = info.Size, info.RootFS.Layers
+	}
+	if len(missing) > 0 {
+		h.unavailable(&s, "our images are not built: "+strings.Join(missing, ", ")+" (build them with scripts/build-images.sh)")
+		return s
+	}
+	args := map[string]string{"GO_IMAGE": goImage, "ALPINE_IMAGE": alpineImage}
+	byTag := map[string]*image{}
+	for _, im := range images {
+		byTag[im.tag] = im
+		if im.ours {
+			continue
+		}
+		h.logf("   docker build %s", im.tag)
+		if err := d.buildImage(ctx, filepath.Join(h.cfg.Bench, "baseline", im.dir), im.file, im.target, im.tag, args); err != nil {
+			s.Err = err
+			return s
+		}
+		info, err := d.inspectExisting(ctx, im.tag)
+		if err != nil {
+			s.Err = err
+			return s
+		}
+		im.size, im.layers = info.Size, info.RootFS.Layers
+	}
+	h.seedImages = true
+
+	for _, im := range images {
+		if !im.ours {
+			continue
+		}
+		switch im.tag {
+		case "calculator:dev":
+			s.Add(im.tag+" size", "≤ "+mb(targetCalculatorScratch), mb(float64(im.size)), report.Verdict(float64(im.size) <= targetCalculatorScratch))
+		case "hello:dev-scratch":
+			s.Add(im.tag+" size", "≤ "+mb(targetHelloScratch), mb(float64(im.size)), report.Verdict(float64(im.size) <= targetHelloScratch))
+		}
+		c := byTag[im.counterpart]
+		s.Add(fmt.Sprintf("%s vs %s", im.tag, c.label), "smaller",
+			fmt.Sprintf("%s vs %s (%+.0f %%)", mb(float64(im.size)), mb(float64(c.size)), 100*(float64(im.size)/float64(c.size)-1)),
+			report.Verdict(im.size < c.size))
+	}
+	single := byTag[seedRepo+":000-single"]
+	s.Add("seed 000 single-stage", "", mb(float64(single.size)), report.Info)
+	for _, im := range images {
+		if b := bases[im.flavour]; b != nil {
+			ok := hasPrefix(im.layers, b.layers)
+			s.Add(im.tag+" is built on "+b.tag, "its layers first", yesNo(ok), report.Verdict(ok))
+		}
+	}
+
+	var rows [][]string
+	for _, im := range images {
+		who := "seed-shaped, built now"
+		if im.ours {
+			who = "ours"
+		}
+		rows = append(rows, []string{"`" + im.tag + "`", im.label, im.flavour, who, mb(float64(im.size))})
+	}
+	// The chart puts each of ours above its counterpart, the single-stage
+	// image last.
+	bar := func(im *image) chart.Bar {
+		return chart.Bar{Label: im.label, Value: float64(im.size) / 1e6, Text: mb(float64(im.size)), Ours: im.ours}
+	}
+	for _, im := range images {
+		if im.ours {
+			h.sizeBars = append(h.sizeBars, bar(im), bar(byTag[im.counterpart]))
+		}
+	}
+	h.sizeBars = append(h.sizeBars, bar(single))
+	s.Details = markdown.Table([]string{"Image", "What", "Flavour", "Whose", "Size"}, rows) + "\n" +
+		fmt.Sprintf("Bases: `%s` (stand-in for alpine) is %s; the real alpine base is %s, so with it every alpine-flavoured image above, ours and the seeds' alike, "+
+			"would be about %s larger, and comparisons within a flavour would not change. "+
+			"`%s` (stand-in for the Go image) is %s; the real Go images are %s.\n",
+			alpineImage, mb(float64(bases["alpine"].size)), realAlpineSize, mb(realAlpineBytes-float64(bases["alpine"].size)),
+			goImage, mb(float64(bases["go"].size)), realGoSize)
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// hasPrefix reports whether the image's layers start with the base's.
+func hasPrefix(layers, base []string) bool {
+	return len(base) > 0 && len(layers) >= len(base) && slices.Equal(layers[:len(base)], base)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// stopTimeout is how long docker stop waits before it kills.
+const stopTimeout = 10 * time.Second
+
+// dockerStop times `docker stop` of the server images (item 4, second part).
+func (h *Harness) dockerStop(ctx context.Context) (s report.Section) {
+	s.Method = "Each server image runs detached with its port published on loopback; once `GET /` answers 200, " +
+		"`docker stop` (SIGTERM to PID 1, SIGKILL after 10 s) is timed and the container's exit code read. No load: this shows how PID 1 handles SIGTERM. " +
+		"The time includes the Docker client's and engine's own work (several hundred milliseconds on a busy machine), so it is shown, not judged; the target is a clean exit 0 without the kill."
+	if h.docker == nil {
+		h.unavailable(&s, h.noDocker)
+		return s
+	}
+	if !h.seedImages {
+		h.unavailable(&s, "the images of item 1 were not available")
+		return s
+	}
+	for _, c := range []struct {
+		tag  string
+		ours bool
+	}{
+		{"hello:dev", true},
+		{"hello:dev-scratch", true},
+		{seedRepo + ":000-alpine", false},
+		{seedRepo + ":000-scratch", false},
+	} {
+		took, code, err := h.stopOnce(ctx, c.tag)
+		if err != nil {
+			s.Err = err
+			return s
+		}
+		measured := fmt.Sprintf("%.2f s, exit %d", took.Seconds(), code)
+		if c.ours {
+			s.Add("docker stop "+c.tag, "exit 0, before the kill at 10 s", measured, report.Verdict(code == 0 && took < stopTimeout))
+		} else {
+			s.Add("docker stop "+c.tag, "", measured, report.Info)
+		}
+	}
+	return s
+}
+
+// stopOnce runs image, waits until it serves on the port it exposes, and
+// times docker stop.
+func (h *Harness) stopOnce(ctx context.Context, image string) (time.Duration, int, error) {
+	info, err := h.docker.inspectExisting(ctx, image)
+	if err != nil {
+		return 0, 0, err
+	}
+	port, ok := info.tcpPort()
+	if !ok {
+		return 0, 0, fmt.Errorf("image %s exposes no TCP port", image)
+	}
+	name := fmt.Sprintf("bench-stop-%d-%d", os.Getpid(), time.Now().UnixNano())
+	if _, err := command(ctx, "", nil, "docker", "run", "-d", "--name", name, "-p", "127.0.0.1::"+strconv.Itoa(port), image); err != nil {
+		return 0, 0, err
+	}
+	defer command(context.WithoutCancel(ctx), "", nil, "docker", "rm", "-f", name)
+	out, err := command(ctx, "", nil, "docker", "port", name, strconv.Itoa(port)+"/tcp")
+	if err != nil {
+		return 0, 0, err
+	}
+	hostPort := strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
+	if err := waitHTTP(ctx, "http://"+hostPort+"/", 20*time.Second, nil); err != nil {
+		logs, _ := command(ctx, "", nil, "docker", "logs", name)
+		return 0, 0, fmt.Errorf("container of %s: %w; logs: %s", image, err, tail(string(logs), 500))
+	}
+	start := time.Now()
+	if _, err := command(ctx, "", nil, "docker", "stop", "-t", strconv.Itoa(int(stopTimeout/time.Second)), name); err != nil {
+		return 0, 0, err
+	}
+	took := time.Since(start)
+	out, err = command(ctx, "", nil, "docker", "inspect", "-f", "{{.State.ExitCode}}", name)
+	if err != nil {
+		return 0, 0, err
+	}
+	code, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		return 0, 0, fmt.Errorf("exit code of %s: %q", name, out)
+	}
+	return took, code, nil
+}
