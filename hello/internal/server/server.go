@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -61,6 +62,12 @@ type Server struct {
 	http  *http.Server
 	ready atomic.Bool
 
+	// draining is set when shutdown begins: from then on every response
+	// asks its client to close the connection.
+	draining atomic.Bool
+	// conns counts the open client connections.
+	conns atomic.Int64
+
 	versionBody []byte
 }
 
@@ -83,7 +90,8 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	s.echo = s.newEcho(ids)
 	s.http = &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           s.echo,
+		Handler:           s.closeWhenDraining(s.echo),
+		ConnState:         s.countConns,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
@@ -95,7 +103,30 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 }
 
 // Handler returns the server's HTTP handler, with all middleware.
-func (s *Server) Handler() http.Handler { return s.echo }
+func (s *Server) Handler() http.Handler { return s.http.Handler }
+
+// closeWhenDraining makes every response sent during shutdown close its
+// connection, so that keep-alive connections end after a complete exchange
+// instead of being closed between two requests (see [Server.drain]).
+func (s *Server) closeWhenDraining(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// countConns is the http.Server's ConnState hook: it keeps the number of
+// open connections.
+func (s *Server) countConns(_ net.Conn, state http.ConnState) {
+	switch state {
+	case http.StateNew:
+		s.conns.Add(1)
+	case http.StateClosed, http.StateHijacked:
+		s.conns.Add(-1)
+	}
+}
 
 // Ready reports whether /readyz answers 200.
 func (s *Server) Ready() bool { return s.ready.Load() }
@@ -117,6 +148,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 // Serve is [Server.Run] on a listener the caller opened. It closes ln.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	ln = &onceCloseListener{Listener: ln}
 	s.ready.Store(true)
 	s.log.Info("server started",
 		"addr", ln.Addr().String(),
@@ -132,26 +164,38 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
-	return s.shutdown(served)
+	return s.shutdown(ln, served)
 }
 
+// drainWindow bounds how long shutdown waits for keep-alive connections to
+// close by themselves before it closes the ones still idle.
+const drainWindow = time.Second
+
 // shutdown drains the server; served delivers the result of http.Server.Serve.
-func (s *Server) shutdown(served <-chan error) error {
+//
+// http.Server.Shutdown alone loses requests: it closes every connection that
+// is idle at that moment, including those whose client has just sent its
+// next request. So shutdown first stops keep-alive by answering with
+// "Connection: close", lets busy connections end after their current
+// exchange, and calls Shutdown only once they have (or drainWindow passed),
+// when the connections left are really idle.
+func (s *Server) shutdown(ln net.Listener, served <-chan error) error {
 	s.ready.Store(false)
+	s.draining.Store(true)
 	s.log.Info("shutdown started",
 		"shutdown_delay", s.cfg.ShutdownDelay.String(),
 		"grace_period", s.cfg.GracePeriod.String())
-	// Ask keep-alive clients to reconnect (possibly elsewhere) and close
-	// idle connections; requests keep being served during the delay.
-	s.http.SetKeepAlivesEnabled(false)
 	if s.cfg.ShutdownDelay > 0 {
 		time.Sleep(s.cfg.ShutdownDelay)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.GracePeriod)
+	deadline := time.Now().Add(s.cfg.GracePeriod)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
+	ln.Close() // no new connections; Serve returns
+	s.drain(ctx)
 	err := s.http.Shutdown(ctx)
-	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
+	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) && !errors.Is(serr, net.ErrClosed) {
 		s.log.Error("server failed", "error", serr)
 	}
 	if err != nil {
@@ -162,4 +206,36 @@ func (s *Server) shutdown(served <-chan error) error {
 	}
 	s.log.Info("server stopped")
 	return nil
+}
+
+// drain waits until every connection has closed, drainWindow has passed, or
+// ctx is done, whichever comes first.
+func (s *Server) drain(ctx context.Context) {
+	window := time.NewTimer(drainWindow)
+	defer window.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for s.conns.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-window.C:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// onceCloseListener lets shutdown close the listener before
+// http.Server.Shutdown closes it again.
+type onceCloseListener struct {
+	net.Listener
+	once sync.Once
+	err  error
+}
+
+// Close closes the listener the first time and returns that result ever after.
+func (l *onceCloseListener) Close() error {
+	l.once.Do(func() { l.err = l.Listener.Close() })
+	return l.err
 }

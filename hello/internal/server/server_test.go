@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -691,5 +692,68 @@ func TestGracePeriodExpiry(t *testing.T) {
 	}
 	if len(withMsg(srv.logs.records(t), "grace period expired, connections closed with requests in flight")) != 1 {
 		t.Error("no record of the expired grace period")
+	}
+}
+
+// keepAliveClient sends GET / over one connection after another, each kept
+// alive until the server closes it, until no connection can be opened. It
+// counts the answered requests and the sent ones that got no answer.
+func keepAliveClient(addr string, answered, lost *atomic.Int64) {
+	const request = "GET / HTTP/1.1\r\nHost: hello\r\n\r\n"
+	for {
+		c, err := net.DialTimeout("tcp", addr, safeTimeout)
+		if err != nil {
+			return // the listener is closed: nothing was sent
+		}
+		c.SetDeadline(time.Now().Add(safeTimeout))
+		br := bufio.NewReader(c)
+		for {
+			if _, err := io.WriteString(c, request); err != nil {
+				lost.Add(1)
+				break
+			}
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				lost.Add(1)
+				break
+			}
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				lost.Add(1)
+				break
+			}
+			answered.Add(1)
+			if resp.Close {
+				break
+			}
+		}
+		c.Close()
+	}
+}
+
+func TestShutdownUnderKeepAliveLoadLosesNoRequest(t *testing.T) {
+	cfg := testConfig()
+	cfg.AccessLog = nil
+	srv := start(t, cfg, nil)
+
+	const clients = 32
+	var answered, lost atomic.Int64
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() { keepAliveClient(srv.addr, &answered, &lost) })
+	}
+	for deadline := time.Now().Add(safeTimeout); answered.Load() < 2000; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d requests answered before shutdown", answered.Load())
+		}
+	}
+	srv.stop()
+	if err := srv.wait(t); err != nil {
+		t.Errorf("Serve() = %v, want nil after a clean drain", err)
+	}
+	wg.Wait()
+	if n := lost.Load(); n != 0 {
+		t.Errorf("%d of %d sent requests got no answer during shutdown", n, n+answered.Load())
 	}
 }
