@@ -16,6 +16,7 @@ import (
 	"testing"
 	"testing/slogtest"
 	"time"
+	"unicode/utf8"
 )
 
 func TestSlogConformance(t *testing.T) {
@@ -42,21 +43,24 @@ type marshaler struct{}
 
 func (marshaler) MarshalJSON() ([]byte, error) { return []byte(`{"custom":true}`), nil }
 
+// derivations are the derived handlers the tests compare with
+// slog.JSONHandler derived the same way.
+var derivations = map[string]func(slog.Handler) slog.Handler{
+	"plain":          func(h slog.Handler) slog.Handler { return h },
+	"with attrs":     func(h slog.Handler) slog.Handler { return h.WithAttrs([]slog.Attr{slog.String("svc", "hello")}) },
+	"with group":     func(h slog.Handler) slog.Handler { return h.WithGroup("g") },
+	"empty attrs":    func(h slog.Handler) slog.Handler { return h.WithAttrs(nil) },
+	"group in attrs": func(h slog.Handler) slog.Handler { return h.WithAttrs([]slog.Attr{slog.Int("a", 1)}).WithGroup("g") },
+	"nested": func(h slog.Handler) slog.Handler {
+		return h.WithAttrs([]slog.Attr{slog.Int("a", 1)}).WithGroup("g").WithAttrs([]slog.Attr{slog.Int("b", 2)}).WithGroup("h")
+	},
+}
+
 // TestSameBytesAsStdlib checks that, record for record and derived handler
 // for derived handler, the output is byte for byte what slog.JSONHandler
 // writes.
 func TestSameBytesAsStdlib(t *testing.T) {
 	when := time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC)
-	derive := map[string]func(slog.Handler) slog.Handler{
-		"plain":          func(h slog.Handler) slog.Handler { return h },
-		"with attrs":     func(h slog.Handler) slog.Handler { return h.WithAttrs([]slog.Attr{slog.String("svc", "hello")}) },
-		"with group":     func(h slog.Handler) slog.Handler { return h.WithGroup("g") },
-		"empty attrs":    func(h slog.Handler) slog.Handler { return h.WithAttrs(nil) },
-		"group in attrs": func(h slog.Handler) slog.Handler { return h.WithAttrs([]slog.Attr{slog.Int("a", 1)}).WithGroup("g") },
-		"nested": func(h slog.Handler) slog.Handler {
-			return h.WithAttrs([]slog.Attr{slog.Int("a", 1)}).WithGroup("g").WithAttrs([]slog.Attr{slog.Int("b", 2)}).WithGroup("h")
-		},
-	}
 	records := map[string][]slog.Attr{
 		"no attrs": nil,
 		"kinds": {
@@ -84,7 +88,7 @@ func TestSameBytesAsStdlib(t *testing.T) {
 		},
 		"only empty": {{}, slog.Group("empty")},
 	}
-	for dname, d := range derive {
+	for dname, d := range derivations {
 		for rname, attrs := range records {
 			t.Run(dname+"/"+rname, func(t *testing.T) {
 				var got, want bytes.Buffer
@@ -105,6 +109,54 @@ func TestSameBytesAsStdlib(t *testing.T) {
 				}
 				if fast.String() != want.String() {
 					t.Errorf("HandleAttrs output differs from slog.JSONHandler\n got: %s\nwant: %s", fast.String(), want.String())
+				}
+			})
+		}
+	}
+}
+
+// TestEntrySameBytesAsStdlib checks that a record written field by field
+// is the one slog.JSONHandler writes for the same attributes.
+func TestEntrySameBytesAsStdlib(t *testing.T) {
+	when := time.Date(2026, 1, 2, 3, 4, 5, 120000000, time.FixedZone("", -(7*3600+30*60)))
+	type field struct {
+		key string
+		val any // string, int64 or time.Duration
+	}
+	records := map[string][]field{
+		"no fields": nil,
+		"access": {{"method", "GET"}, {"path", "/a\"b"}, {"status", int64(200)},
+			{"latency", 1500 * time.Microsecond}, {"bytes_out", int64(-1)},
+			{"request_id", "0123456789abcdef-1"}, {"client_ip", "192.0.2.1"}},
+		"escaping": {{"ctl\n", "a\x00\xff\u2028"}, {"", ""}, {"é", int64(0)}},
+	}
+	for dname, d := range derivations {
+		for rname, fields := range records {
+			t.Run(dname+"/"+rname, func(t *testing.T) {
+				var got, want bytes.Buffer
+				e := d(New(&got, nil)).(*Handler).Begin(when, slog.LevelInfo, "request")
+				r := slog.NewRecord(when, slog.LevelInfo, "request", 0)
+				for _, f := range fields {
+					switch v := f.val.(type) {
+					case string:
+						e.String(f.key, v)
+						r.AddAttrs(slog.String(f.key, v))
+					case int64:
+						e.Int(f.key, v)
+						r.AddAttrs(slog.Int64(f.key, v))
+					case time.Duration:
+						e.Duration(f.key, v)
+						r.AddAttrs(slog.Duration(f.key, v))
+					}
+				}
+				if err := e.End(); err != nil {
+					t.Fatal(err)
+				}
+				if err := d(slog.NewJSONHandler(&want, nil)).Handle(context.Background(), r); err != nil {
+					t.Fatal(err)
+				}
+				if got.String() != want.String() {
+					t.Errorf("Entry output differs from slog.JSONHandler\n got: %s\nwant: %s", got.String(), want.String())
 				}
 			})
 		}
@@ -269,6 +321,23 @@ func FuzzAppendString(f *testing.F) {
 	})
 }
 
+// TestHasSpecial checks the eight-bytes-at-once test byte by byte, for
+// every byte at every position among bytes that need no escaping.
+func TestHasSpecial(t *testing.T) {
+	for _, fill := range []byte{' ', '!', '#', '[', ']', 'a', 0x7f} {
+		for pos := range 8 {
+			for b := range 256 {
+				w := []byte(strings.Repeat(string(fill), 8))
+				w[pos] = byte(b)
+				want := b < ' ' || b == '"' || b == '\\' || b >= utf8.RuneSelf
+				if got := hasSpecial(load64(string(w))); got != want {
+					t.Fatalf("hasSpecial(%q) = %v, want %v", w, got, want)
+				}
+			}
+		}
+	}
+}
+
 func BenchmarkHandle(b *testing.B) {
 	h := New(io.Discard, nil)
 	attrs := []slog.Attr{
@@ -294,6 +363,22 @@ func BenchmarkHandle(b *testing.B) {
 			}
 		})
 	}
+	b.Run("jsonlog/Entry", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			e := h.Begin(time.Now(), slog.LevelInfo, "request")
+			e.String("method", "GET")
+			e.String("path", "/")
+			e.Int("status", 200)
+			e.Duration("latency", 12345)
+			e.Int("bytes_out", 29)
+			e.String("request_id", "0123456789abcdef-1")
+			e.String("client_ip", "192.0.2.1")
+			if err := e.End(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("jsonlog/HandleAttrs", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

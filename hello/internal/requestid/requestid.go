@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync/atomic"
 )
 
@@ -21,27 +22,12 @@ func Valid(id string) bool {
 		return false
 	}
 	for i := 0; i < len(id); i++ {
-		if !allowed[id[i]] {
+		if c := id[i]; !('0' <= c && c <= '9' || 'a' <= c|0x20 && c|0x20 <= 'z' || strings.IndexByte("-_.:/+=", c) >= 0) {
 			return false
 		}
 	}
 	return true
 }
-
-// allowed is the byte set Valid accepts.
-var allowed = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "-_.:/+=" {
-		t[c] = true
-	}
-	return t
-}()
 
 // Generator makes request ids that are unique within the process and,
 // with overwhelming probability, across processes: a random prefix drawn
@@ -72,3 +58,6 @@ func (g *Generator) Next() string {
 	b = strconv.AppendUint(b, g.counter.Add(1), 16)
 	return string(b)
 }
+
+// NextHeader returns a new id as a header value, []string{id}.
+func (g *Generator) NextHeader() []string { return []string{g.Next()} }

@@ -1,6 +1,7 @@
 package requestid
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -51,8 +52,17 @@ func TestGeneratorIDsAreValidAndUnique(t *testing.T) {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			for range perWorker {
-				ids <- g.Next()
+			for i := range perWorker {
+				if i%2 == 0 {
+					ids <- g.Next()
+					continue
+				}
+				v := g.NextHeader()
+				if len(v) != 1 || cap(v) != 1 {
+					t.Errorf("NextHeader returned %q with len %d, cap %d; want one value, cap 1", v, len(v), cap(v))
+					return
+				}
+				ids <- v[0]
 			}
 		})
 	}
@@ -120,6 +130,33 @@ func BenchmarkNext(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			_ = g.Next()
+		}
+	})
+}
+
+func TestNextHeaderCounts(t *testing.T) {
+	g, err := NewGenerator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second, third := g.Next(), g.NextHeader()[0], g.Next()
+	prefix, _, _ := strings.Cut(first, "-")
+	for i, id := range []string{first, second, third} {
+		if want := fmt.Sprintf("%s-%x", prefix, i+1); id != want {
+			t.Errorf("id %d = %q, want %q", i+1, id, want)
+		}
+	}
+}
+
+func BenchmarkNextHeader(b *testing.B) {
+	g, err := NewGenerator()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			_ = g.NextHeader()
 		}
 	})
 }
