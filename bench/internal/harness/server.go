@@ -37,9 +37,9 @@ type serverSpec struct {
 
 // seedServerSpec is the seed-like server; its one line of output goes to
 // stdout.
-func (h *Harness) seedServerSpec(name string, stdout *os.File) serverSpec {
+func (h *Harness) seedServerSpec(name string, stdout *os.File, extra ...string) serverSpec {
 	return serverSpec{name: name, stdout: stdout, argv: func(port int) []string {
-		return []string{h.bin.seedServer, "-port", strconv.Itoa(port)}
+		return append([]string{h.bin.seedServer, "-port", strconv.Itoa(port)}, extra...)
 	}}
 }
 

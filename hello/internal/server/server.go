@@ -67,6 +67,9 @@ type Server struct {
 	draining atomic.Bool
 	// conns counts the open client connections.
 	conns atomic.Int64
+	// lastDrainRequest is when the latest request started during shutdown,
+	// in Unix nanoseconds.
+	lastDrainRequest atomic.Int64
 
 	versionBody []byte
 }
@@ -111,6 +114,7 @@ func (s *Server) Handler() http.Handler { return s.http.Handler }
 func (s *Server) closeWhenDraining(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.draining.Load() {
+			s.lastDrainRequest.Store(time.Now().UnixNano())
 			w.Header().Set("Connection", "close")
 		}
 		next.ServeHTTP(w, r)
@@ -167,9 +171,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return s.shutdown(ln, served)
 }
 
-// drainWindow bounds how long shutdown waits for keep-alive connections to
-// close by themselves before it closes the ones still idle.
-const drainWindow = time.Second
+// Draining waits for keep-alive connections to close by themselves after
+// their last exchange. Once no request has started for drainQuiet, the
+// connections still open are idle ones whose clients are silent, and
+// Shutdown may close them; drainWindow bounds the wait in any case.
+const (
+	drainQuiet  = 200 * time.Millisecond
+	drainWindow = time.Second
+)
 
 // shutdown drains the server; served delivers the result of http.Server.Serve.
 //
@@ -177,8 +186,8 @@ const drainWindow = time.Second
 // is idle at that moment, including those whose client has just sent its
 // next request. So shutdown first stops keep-alive by answering with
 // "Connection: close", lets busy connections end after their current
-// exchange, and calls Shutdown only once they have (or drainWindow passed),
-// when the connections left are really idle.
+// exchange, and calls Shutdown only once they have, or once no request has
+// come for a while: then the connections left are really idle.
 func (s *Server) shutdown(ln net.Listener, served <-chan error) error {
 	s.ready.Store(false)
 	s.draining.Store(true)
@@ -208,18 +217,19 @@ func (s *Server) shutdown(ln net.Listener, served <-chan error) error {
 	return nil
 }
 
-// drain waits until every connection has closed, drainWindow has passed, or
-// ctx is done, whichever comes first.
+// drain waits until every connection has closed, no request has started
+// for drainQuiet, drainWindow has passed, or ctx is done.
 func (s *Server) drain(ctx context.Context) {
-	window := time.NewTimer(drainWindow)
-	defer window.Stop()
+	start := time.Now()
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for s.conns.Load() > 0 {
+		quietSince := max(start.UnixNano(), s.lastDrainRequest.Load())
+		if time.Since(time.Unix(0, quietSince)) >= drainQuiet || time.Since(start) >= drainWindow {
+			return
+		}
 		select {
 		case <-ctx.Done():
-			return
-		case <-window.C:
 			return
 		case <-tick.C:
 		}
