@@ -43,7 +43,11 @@ SIDE_MODULES := e2e bench
 BASES = scripts/docker-engine.sh start && eval "$$(scripts/standins.sh auto)" &&
 
 .PHONY: test
-test: check unit e2e release-test actionlint bench-quick ## Every check and test (CI: bash .ci/run).
+test: deps check unit e2e release-test actionlint bench-quick ## Every check and test (CI: bash .ci/run).
+
+.PHONY: deps
+deps: ## Install the Debian packages the tests need, when any is missing.
+	scripts/test-deps.sh
 
 .PHONY: check
 check: ## gofmt, go vet, and go.mod tidiness for every module.
