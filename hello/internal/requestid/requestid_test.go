@@ -148,19 +148,6 @@ func TestNextHeaderCounts(t *testing.T) {
 	}
 }
 
-func BenchmarkNextHeader(b *testing.B) {
-	g, err := NewGenerator()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			_ = g.NextHeader()
-		}
-	})
-}
-
 func BenchmarkValid(b *testing.B) {
 	id := "3b241101-e2bb-4255-8caf-4136c566a962"
 	b.ReportAllocs()
