@@ -55,7 +55,7 @@ check: ## gofmt, go vet, and go.mod tidiness for every module.
 	go vet $(addsuffix /...,$(addprefix ./,$(MODULES)))
 	go vet -tags e2etest ./hello/...
 	@for m in $(SIDE_MODULES); do GOWORK=off go -C $$m vet ./... || exit 1; done
-	@for m in $(MODULES) $(SIDE_MODULES); do GOWORK=off go -C $$m mod tidy -diff || { echo "$$m: run go mod tidy"; exit 1; }; done
+	@for m in $(MODULES) $(SIDE_MODULES) tools/vuln tools/vulndb; do GOWORK=off go -C $$m mod tidy -diff || { echo "$$m: run go mod tidy"; exit 1; }; done
 
 .PHONY: unit
 unit: ## Unit, fuzz-seed and integration tests with the race detector, in the workspace and per module.
@@ -86,6 +86,22 @@ release-test: ## End-to-end test of the release: two snapshots of HEAD in a thro
 .PHONY: actionlint
 actionlint: ## Lint the GitHub workflows with the pinned actionlint.
 	actionlint=$$(GOWORK=off go -C tools/lint tool -n actionlint) && "$$actionlint"
+
+# VULNDB is the database govulncheck reads: empty for its online default, or
+# file://DIR (vuln-offline builds one from the pin in tools/vulndb).
+VULNDB ?=
+
+.PHONY: vuln
+vuln: ## govulncheck (pinned in tools/vuln) on each module alone, as it is released; VULNDB=file://DIR for a local database.
+	govulncheck=$$(GOWORK=off go -C tools/vuln tool -n govulncheck) && status=0 && \
+	for m in $(MODULES); do \
+		echo "== govulncheck $$m"; \
+		GOWORK=off "$$govulncheck" -C $$m $(if $(VULNDB),-db '$(VULNDB)') ./... || status=1; \
+	done; exit $$status
+
+.PHONY: vuln-offline
+vuln-offline: ## make vuln against a database built offline from golang.org/x/vulndb (pinned in tools/vulndb; scripts/vulndb.sh).
+	db=$$(scripts/vulndb.sh) && $(MAKE) --no-print-directory vuln VULNDB="$$db"
 
 .PHONY: bench
 bench: images ## Measure us against the seeds and peers: writes bench/REPORT.md (about 10 minutes).
