@@ -11,7 +11,7 @@ BIN     := bin
 
 # Build information for local builds; GoReleaser and the Dockerfiles set the
 # same variables from the release.
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo none)
 DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
 
@@ -70,6 +70,12 @@ images: ## Build hello:dev, hello:dev-scratch, calculator:dev, calculator:dev-al
 .PHONY: e2e
 e2e: images ## End-to-end tests of the four images on a real Docker engine.
 	$(BASES) GOWORK=off go -C e2e test -count=1 -parallel 4 -timeout 20m .
+
+.PHONY: tag
+tag: ## Tag HEAD as release VERSION (v1.2.3, v1.3.0-rc.1) and every module in lockstep; pushes nothing.
+	@if [[ "$(origin VERSION)" != "command line" && "$(origin VERSION)" != "environment" ]]; then \
+		echo "usage: make tag VERSION=vMAJOR.MINOR.PATCH[-PRERELEASE]" >&2; exit 2; fi
+	scripts/tag.sh "$$VERSION"
 
 .PHONY: release-snapshot
 release-snapshot: ## The maintainers' main job: a full local release of HEAD into dist/, nothing published.

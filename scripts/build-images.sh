@@ -24,7 +24,7 @@ if [ "${STANDINS:-}" = 1 ]; then
 fi
 
 git_out() { git -C "$root" "$@" 2>/dev/null || true; }
-VERSION=${VERSION:-$(git_out describe --tags --always --dirty)}
+VERSION=${VERSION:-$(git_out describe --tags --match 'v[0-9]*' --always --dirty)}
 VERSION=${VERSION:-dev}
 COMMIT=${COMMIT:-$(git_out rev-parse HEAD)}
 DATE=${DATE:-$(TZ=UTC git_out log -1 --date=format-local:%Y-%m-%dT%H:%M:%SZ --format=%cd)}

@@ -10,5 +10,8 @@
 // expected tags and labels that pass the image tests of package e2e (the
 // module's root package).
 //
+// Other tests check the versioning scheme on throwaway repositories of their
+// own: scripts/tag.sh (make tag) and the tags it creates.
+//
 // The package has no code of its own; see README.md for how to run it.
 package release
