@@ -43,7 +43,7 @@ SIDE_MODULES := e2e bench
 BASES = scripts/docker-engine.sh start && eval "$$(scripts/standins.sh auto)" &&
 
 .PHONY: test
-test: deps check unit e2e release-test actionlint bench-quick ## Every check and test (CI: bash .ci/run).
+test: deps check unit e2e deploy-test release-test actionlint bench-quick ## Every check and test (CI: bash .ci/run).
 
 .PHONY: deps
 deps: ## Install the Debian packages the tests need, when any is missing.
@@ -76,6 +76,10 @@ tag: ## Tag HEAD as release VERSION (v1.2.3, v1.3.0-rc.1) and every module in lo
 	@if [[ "$(origin VERSION)" != "command line" && "$(origin VERSION)" != "environment" ]]; then \
 		echo "usage: make tag VERSION=vMAJOR.MINOR.PATCH[-PRERELEASE]" >&2; exit 2; fi
 	scripts/tag.sh "$$VERSION"
+
+.PHONY: deploy-test
+deploy-test: ## Deployment files: Kubernetes manifests checked offline, deploy/compose.yaml rolled on a real swarm.
+	scripts/docker-engine.sh start && GOWORK=off go -C e2e test -count=1 -v -timeout 15m ./deploy/
 
 .PHONY: release-snapshot
 release-snapshot: ## The maintainers' main job: a full local release of HEAD into dist/, nothing published.

@@ -1,0 +1,14 @@
+// Package deploy tests the deployment files in deploy/: the Kubernetes
+// manifests, rendered by kubectl kustomize and checked without a cluster, and
+// deploy/compose.yaml, deployed as a stack on a real single-node Docker Swarm
+// and rolled, stopped and scaled under a steady load that must lose nothing.
+//
+// Run it from the repository's root (make deploy-test does):
+//
+//	GOWORK=off go -C e2e test -count=1 -v ./deploy/
+//
+// kubectl (for kustomize) and a Docker engine are needed. Without them a test
+// skips with the reason, unless CI is set: then it fails. SWARM_RESULT, when
+// set, names a file where the swarm test writes its request counts as JSON
+// (the benchmark report reads it).
+package deploy
