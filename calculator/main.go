@@ -17,18 +17,19 @@ func main() {
 		tty = t
 		restoreOnSignal(t)
 	}
-	os.Exit(cli.Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, tty))
+	os.Exit(cli.Run(os.Args[1:], os.Stdin, cli.Output(os.Stdout), os.Stderr, tty))
 }
 
-// restoreOnSignal makes the signals that end the program restore the
-// terminal first (the interactive mode puts it in raw mode), then exit
-// with the shell's status for them: 128 + the signal's number.
+// restoreOnSignal makes the signals that end the program end the line
+// being edited and restore the terminal first (the interactive mode puts
+// it in raw mode), then exit with the shell's status for them: 128 + the
+// signal's number.
 func restoreOnSignal(t *cli.OSTerminal) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		sig := <-sigs
-		t.Restore()
+		t.EndLine()
 		os.Exit(128 + int(sig.(syscall.Signal)))
 	}()
 }

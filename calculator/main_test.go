@@ -46,9 +46,16 @@ const safetyNet = 30 * time.Second
 // returns its output and exit status.
 func run(t *testing.T, stdin io.Reader, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runProgram(t, stdin, binary, args...)
+}
+
+// runProgram is run for any program, such as a shell running the
+// calculator.
+func runProgram(t *testing.T, stdin io.Reader, program string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), safetyNet)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd := exec.CommandContext(ctx, program, args...)
 	cmd.Stdin = stdin
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -78,9 +85,10 @@ func TestArgsMode(t *testing.T) {
 		{[]string{"2 ^ 100"}, "1267650600228229401496703205376\n", "", 0},
 		{[]string{"0.1 + 0.2"}, "0.3\n", "", 0},
 		{[]string{"-f", "10 / 4"}, "5/2\n", "", 0},
-		{[]string{"1 / 0"}, "", "error: division by zero at column 5\n", 1},
-		{[]string{"(1 + 2))"}, "", "error: unexpected \")\" at column 8\n", 1},
-		{[]string{"9^9^9"}, "", "error: result too large (more than 100000 bits) at column 2\n", 1},
+		{[]string{"1 / 0"}, "", "error: division by zero at column 5\n | 1 / 0\n |     ^\n", 1},
+		{[]string{"(1 + 2))"}, "", "error: unexpected \")\" at column 8\n | (1 + 2))\n |        ^\n", 1},
+		{[]string{"9^9^9"}, "", "error: result too large (more than 100000 bits) at column 2\n | 9^9^9\n |  ^\n", 1},
+		{[]string{"\ufeff2 * 3"}, "6\n", "", 0},
 		{[]string{"-x"}, "", "calculator: unknown option \"-x\"\nRun 'calculator --help' for usage.\n", 2},
 	}
 	for _, tt := range tests {
@@ -140,8 +148,9 @@ func TestStdinMode(t *testing.T) {
 		{"seed session", "5 + 3\n10 / 2\nexit\n", "8\n5\n", "", 0},
 		{"seed input without exit", "5 + 3\n10 / 2\n", "8\n5\n", "", 0},
 		{"exact division", "10 / 3\n", "3.3333333333333333333\n", "", 0},
-		{"errors go on", "1\n1/0\n2\n", "1\n2\n", "error: line 2: division by zero at column 3\n", 1},
-		{"exit keeps the status", "1/0\nexit\n2\n", "", "error: line 1: division by zero at column 3\n", 1},
+		{"errors go on", "1\n1/0\n2\n", "1\n2\n", "error: line 2: division by zero at column 3\n | 1/0\n |   ^\n", 1},
+		{"exit keeps the status", "1/0\nexit\n2\n", "", "error: line 1: division by zero at column 3\n | 1/0\n |   ^\n", 1},
+		{"byte-order mark and exit with a comment", "\ufeff1 + 1\nexit # bye\n2\n", "2\n", "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -202,5 +211,34 @@ func TestManyLines(t *testing.T) {
 	}
 	if errOut.Len() != 0 {
 		t.Errorf("stderr %q", errOut.String())
+	}
+}
+
+// TestOutputFails checks that results that cannot be written are one error
+// and status 1: a standard output closed at the start (which Go's runtime
+// replaces with /dev/null), and a full one.
+func TestOutputFails(t *testing.T) {
+	tests := []struct {
+		name, redirect, stdin string
+		args                  []string
+		stderr                string
+	}{
+		{"closed, arguments", ">&-", "", []string{"1+1"}, "error: writing the output: standard output is closed\n"},
+		{"closed, input lines", ">&-", "1\n2\n", nil, "error: writing the output: standard output is closed\n"},
+		{"full, arguments", ">/dev/full", "", []string{"1+1"}, "error: writing the output: write /dev/stdout: no space left on device\n"},
+		{"full, input lines", ">/dev/full", "1\n2\n", nil, "error: writing the output: write /dev/stdout: no space left on device\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"-c", `exec "$0" "$@" ` + tt.redirect, binary}, tt.args...)
+			stdout, stderr, code := runProgram(t, strings.NewReader(tt.stdin), "sh", args...)
+			if stdout != "" || stderr != tt.stderr || code != 1 {
+				t.Errorf("stdout %q, stderr %q, status %d; want stderr %q, status 1", stdout, stderr, code, tt.stderr)
+			}
+		})
+	}
+	// Discarding the results on purpose is no error.
+	if _, stderr, code := runProgram(t, nil, "sh", "-c", `exec "$0" 1+1 >/dev/null`, binary); stderr != "" || code != 0 {
+		t.Errorf(">/dev/null: stderr %q, status %d", stderr, code)
 	}
 }

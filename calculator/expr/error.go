@@ -2,10 +2,15 @@ package expr
 
 import (
 	"strconv"
+	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/go-multistage/multistage/calculator/internal/width"
 )
 
-// Error is the error returned by Eval: what went wrong and where.
+// Error is the error returned by Eval: what went wrong and where. It can
+// show itself in its expression with a caret under the spot (see Snippet).
 type Error struct {
 	// Msg says what went wrong, for example "division by zero".
 	Msg string
@@ -15,6 +20,8 @@ type Error struct {
 	// Column is the 1-based column of that spot, counted in characters
 	// (runes), as shown to the user.
 	Column int
+	// Source is the expression.
+	Source string
 }
 
 // Error returns the message and the column, for example
@@ -24,7 +31,90 @@ func (e *Error) Error() string {
 }
 
 func newError(src string, offset int, msg string) *Error {
-	return &Error{Msg: msg, Offset: offset, Column: utf8.RuneCountInString(src[:offset]) + 1}
+	return &Error{Msg: msg, Offset: offset, Column: utf8.RuneCountInString(src[:offset]) + 1, Source: src}
+}
+
+// ScreenColumn returns the 0-based screen column of the error's spot when
+// Source is shown from the start of a terminal line: wide characters (CJK,
+// fullwidth) count 2 columns, combining marks 0, as in Snippet.
+func (e *Error) ScreenColumn() int {
+	return widthOf(e.Source[:e.Offset])
+}
+
+// snippetPrefix starts each line of a snippet.
+const snippetPrefix = " | "
+
+// Snippet returns Source and a caret under the error's spot, two lines
+// that start with " | " and end in "\n", for example
+//
+//	| 1 / 0
+//	|     ^
+//
+// The caret lines up on a terminal also under wide and combining
+// characters; white space and control characters are shown as one space
+// each. A Source wider than width columns (80 when width < 20) is cut
+// around the spot, with "..." where it was cut.
+func (e *Error) Snippet(cols int) string {
+	if cols < 20 {
+		cols = 80
+	}
+	room := cols - len(snippetPrefix) - 1 // the last column stays free
+	src := e.Source
+	caret := e.ScreenColumn()
+	from, to := 0, len(src) // the bytes shown
+	left, right := "", ""
+	if total := caret + widthOf(src[e.Offset:]); total >= room {
+		// Show about a third of the room before the spot, and cut on
+		// character boundaries, leaving room for the markers.
+		skip := 0 // columns cut on the left
+		if caret > room/3 {
+			left = "..."
+			for from < e.Offset && caret-skip > room/3-len(left) {
+				r, n := utf8.DecodeRuneInString(src[from:])
+				skip += cellWidth(r)
+				from += n
+			}
+		}
+		used := len(left) + caret - skip
+		to = e.Offset
+		for to < len(src) {
+			r, n := utf8.DecodeRuneInString(src[to:])
+			if used+cellWidth(r) > room-3 {
+				right = "..."
+				break
+			}
+			used += cellWidth(r)
+			to += n
+		}
+		caret = len(left) + caret - skip
+	}
+	var b strings.Builder
+	b.WriteString(snippetPrefix + left)
+	for _, r := range src[from:to] {
+		if r < ' ' || r == 0x7f || 0x80 <= r && r < 0xa0 || unicode.IsSpace(r) && cellWidth(r) == 1 {
+			r = ' '
+		}
+		b.WriteRune(r)
+	}
+	b.WriteString(right + "\n" + snippetPrefix + strings.Repeat(" ", caret) + "^\n")
+	return b.String()
+}
+
+// cellWidth returns the columns r takes in a snippet.
+func cellWidth(r rune) int {
+	if r < ' ' || r == 0x7f || 0x80 <= r && r < 0xa0 {
+		return 1 // shown as a space
+	}
+	return width.Rune(r)
+}
+
+// widthOf returns the columns s takes in a snippet.
+func widthOf(s string) int {
+	n := 0
+	for _, r := range s {
+		n += cellWidth(r)
+	}
+	return n
 }
 
 // Messages for the limits, built once from the constants they name.

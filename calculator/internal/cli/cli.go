@@ -26,6 +26,9 @@ const name = "calculator"
 // given. tty is the terminal behind stdin and stdout, or nil when they
 // are not both one; only then is the interactive mode used.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, tty Terminal) int {
+	if len(args) > 0 {
+		args = append([]string{strings.TrimPrefix(args[0], bom)}, args[1:]...)
+	}
 	opts, err := parseArgs(args)
 	if err != nil {
 		writeString(stderr, name+": "+err.Error()+"\nRun '"+name+" --help' for usage.\n")
@@ -167,10 +170,34 @@ func (e internalError) Error() string {
 func runArgs(s *session, src string, stdout, stderr io.Writer) int {
 	out, err := s.eval(src)
 	if err != nil {
-		writeString(stderr, "error: "+err.Error()+"\n")
+		writeString(stderr, "error: "+err.Error()+"\n"+snippet(err, 0))
 		return ExitError
 	}
 	return finish(stdout, stderr, out+"\n")
+}
+
+// bom is the byte-order mark some editors put at the start of a text.
+const bom = "\ufeff"
+
+// snippet returns the lines that show where err is in its expression,
+// cols columns wide at most (see expr.Error.Snippet), or "" when err is
+// not an *expr.Error.
+func snippet(err error, cols int) string {
+	e, ok := err.(*expr.Error) // Eval's errors are never wrapped
+	if !ok {
+		return ""
+	}
+	return e.Snippet(cols)
+}
+
+// command returns line without its comment and the white space around,
+// for recognising the commands exit, quit and help; "" for a blank line
+// or a comment.
+func command(line string) string {
+	if i := strings.IndexByte(line, '#'); i >= 0 {
+		line = line[:i]
+	}
+	return strings.TrimSpace(line)
 }
 
 // finish writes text to stdout and returns the exit status: ExitOK, or

@@ -20,6 +20,12 @@ func run(t *testing.T, args []string, stdin io.Reader, tty Terminal) (stdout, st
 
 const seeUsage = "Run 'calculator --help' for usage.\n"
 
+// caret returns the snippet of an error at column col (1-based) of src,
+// which holds only characters one column wide.
+func caret(src string, col int) string {
+	return " | " + src + "\n | " + strings.Repeat(" ", col-1) + "^\n"
+}
+
 func TestArgs(t *testing.T) {
 	tests := []struct {
 		args           []string
@@ -34,8 +40,10 @@ func TestArgs(t *testing.T) {
 		{[]string{"-(1)"}, "-1\n", "", ExitOK},
 		{[]string{"-", "3"}, "-3\n", "", ExitOK},
 		{[]string{"--", "-3"}, "-3\n", "", ExitOK},
-		{[]string{"--", "-f"}, "", "error: unknown name \"f\" at column 2\n", ExitError},
+		{[]string{"--", "-f"}, "", "error: unknown name \"f\" at column 2\n" + caret("-f", 2), ExitError},
 		{[]string{"5 + 3"}, "8\n", "", ExitOK},
+		{[]string{"\ufeff5 + 3"}, "8\n", "", ExitOK},
+		{[]string{"\ufeff-f", "1/2"}, "1/2\n", "", ExitOK},
 		{[]string{"10 / 2"}, "5\n", "", ExitOK},
 		{[]string{"10 / 3"}, "3.3333333333333333333\n", "", ExitOK},
 		{[]string{"7 / 2"}, "3.5\n", "", ExitOK},
@@ -48,19 +56,19 @@ func TestArgs(t *testing.T) {
 		{[]string{"-p", "1", "-f", "0.75"}, "3/4\n", "", ExitOK},
 		{[]string{"--fraction", "6/2"}, "3\n", "", ExitOK},
 		{[]string{"-f", "-p", "3", "1/3"}, "1/3\n", "", ExitOK},
-		{[]string{"1 / 0"}, "", "error: division by zero at column 5\n", ExitError},
-		{[]string{"(1 + 2))"}, "", "error: unexpected \")\" at column 8\n", ExitError},
-		{[]string{"1", "/", "(2 - 2)"}, "", "error: division by zero at column 5\n", ExitError},
-		{[]string{""}, "", "error: empty expression at column 1\n", ExitError},
-		{[]string{"ans"}, "", "error: \"ans\" has no value yet at column 1\n", ExitError},
-		{[]string{"1", "-f"}, "", "error: unknown name \"f\" at column 4\n", ExitError},
-		{[]string{"2^1000000000"}, "", "error: result too large (more than 100000 bits) at column 2\n", ExitError},
+		{[]string{"1 / 0"}, "", "error: division by zero at column 5\n" + caret("1 / 0", 5), ExitError},
+		{[]string{"(1 + 2))"}, "", "error: unexpected \")\" at column 8\n" + caret("(1 + 2))", 8), ExitError},
+		{[]string{"1", "/", "(2 - 2)"}, "", "error: division by zero at column 5\n" + caret("1 / (2 - 2)", 5), ExitError},
+		{[]string{""}, "", "error: empty expression at column 1\n" + caret("", 1), ExitError},
+		{[]string{"ans"}, "", "error: \"ans\" has no value yet at column 1\n" + caret("ans", 1), ExitError},
+		{[]string{"1", "-f"}, "", "error: unknown name \"f\" at column 4\n" + caret("1 -f", 4), ExitError},
+		{[]string{"2^1000000000"}, "", "error: result too large (more than 100000 bits) at column 2\n" + caret("2^1000000000", 2), ExitError},
 
 		{[]string{"-x"}, "", "calculator: unknown option \"-x\"\n" + seeUsage, ExitUsage},
 		{[]string{"--nope", "1"}, "", "calculator: unknown option \"--nope\"\n" + seeUsage, ExitUsage},
 		{[]string{"-ans"}, "", "calculator: unknown option \"-ans\"\n" + seeUsage, ExitUsage},
 		{[]string{"-p"}, "", "calculator: option -p needs a value\n" + seeUsage, ExitUsage},
-		{[]string{"1", "--precision"}, "", "error: unknown name \"precision\" at column 5\n", ExitError},
+		{[]string{"1", "--precision"}, "", "error: unknown name \"precision\" at column 5\n" + caret("1 --precision", 5), ExitError},
 		{[]string{"-p", "0", "1"}, "", "calculator: invalid precision \"0\": want a whole number from 1 to 10000\n" + seeUsage, ExitUsage},
 		{[]string{"-p", "abc"}, "", "calculator: invalid precision \"abc\": want a whole number from 1 to 10000\n" + seeUsage, ExitUsage},
 		{[]string{"--precision=10001"}, "", "calculator: invalid precision \"10001\": want a whole number from 1 to 10000\n" + seeUsage, ExitUsage},
@@ -117,13 +125,19 @@ func TestStream(t *testing.T) {
 		{"CRLF", nil, "1\r\n2\r\n", "1\n2\n", "", ExitOK},
 		{"blank lines and comments", nil, "\n  \n# comment\n  # indented\n\t\n4 # four\n", "4\n", "", ExitOK},
 		{"errors name the line and go on", nil, "1/0\n2\n\n(1))\n3\n", "2\n3\n",
-			"error: line 1: division by zero at column 3\nerror: line 4: unexpected \")\" at column 4\n", ExitError},
+			"error: line 1: division by zero at column 3\n" + caret("1/0", 3) + "error: line 4: unexpected \")\" at column 4\n" + caret("(1))", 4), ExitError},
 		{"exit", nil, "5 + 3\nexit\n6\n", "8\n", "", ExitOK},
-		{"quit after an error", nil, "1/0\n  quit  \n2\n", "", "error: line 1: division by zero at column 3\n", ExitError},
+		{"exit with a comment", nil, "5 + 3\nexit # bye\n6\n", "8\n", "", ExitOK},
+		{"quit with a comment", nil, "quit#\n6\n", "", "", ExitOK},
+		{"help with a comment", nil, "help # me\n", usage, "", ExitOK},
+		{"byte-order mark", nil, "\ufeff1 + 1\n\ufeff2\n", "2\n",
+			"error: line 2: unexpected \"\\ufeff\" at column 1\n" + caret("\ufeff2", 1), ExitError},
+		{"byte-order mark before exit", nil, "\ufeffexit\n6\n", "", "", ExitOK},
+		{"quit after an error", nil, "1/0\n  quit  \n2\n", "", "error: line 1: division by zero at column 3\n" + caret("1/0", 3), ExitError},
 		{"ans", nil, "2\nans * 3\nans + 1\n", "2\n6\n7\n", "", ExitOK},
-		{"ans keeps the last success", nil, "2\n1/0\nans\n", "2\n2\n", "error: line 2: division by zero at column 3\n", ExitError},
+		{"ans keeps the last success", nil, "2\n1/0\nans\n", "2\n2\n", "error: line 2: division by zero at column 3\n" + caret("1/0", 3), ExitError},
 		{"ans before any result", nil, "1/0\nans\n", "",
-			"error: line 1: division by zero at column 3\nerror: line 2: \"ans\" has no value yet at column 1\n", ExitError},
+			"error: line 1: division by zero at column 3\n" + caret("1/0", 3) + "error: line 2: \"ans\" has no value yet at column 1\n" + caret("ans", 1), ExitError},
 		{"help", nil, "help\n1\n", usage + "1\n", "", ExitOK},
 		{"options apply", []string{"-f"}, "1/4\n3\n", "1/4\n3\n", "", ExitOK},
 		{"precision applies", []string{"-p", "3"}, "2/3\n", "0.667\n", "", ExitOK},
@@ -134,7 +148,7 @@ func TestStream(t *testing.T) {
 		{"much too long", nil, "1\n" + strings.Repeat(long, 5) + "\n3\n", "1\n3\n", "error: line 2: line too long (more than 65536 bytes)\n", ExitError},
 		{"too long at the end", nil, "1\n" + strings.Repeat(long, 3), "1\n", "error: line 2: line too long (more than 65536 bytes)\n", ExitError},
 		{"longest line", nil, longest + "\r\n", "32768\n", "", ExitOK},
-		{"invalid UTF-8", nil, "1 + \xff\n", "", "error: line 1: unexpected \"\\xff\" at column 5\n", ExitError},
+		{"invalid UTF-8", nil, "1 + \xff\n", "", "error: line 1: unexpected \"\\xff\" at column 5\n" + caret("1 + \ufffd", 5), ExitError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,7 +166,7 @@ func TestStream(t *testing.T) {
 func TestStreamOrder(t *testing.T) {
 	var both bytes.Buffer
 	code := Run(nil, strings.NewReader("1\n1/0\n2\n(\n3\n"), &both, &both, nil)
-	want := "1\nerror: line 2: division by zero at column 3\n2\nerror: line 4: unexpected end of input at column 2\n3\n"
+	want := "1\nerror: line 2: division by zero at column 3\n" + caret("1/0", 3) + "2\nerror: line 4: unexpected end of input at column 2\n" + caret("(", 2) + "3\n"
 	if both.String() != want || code != ExitError {
 		t.Errorf("got %q, status %d; want %q, status 1", both.String(), code, want)
 	}

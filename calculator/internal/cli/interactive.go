@@ -7,6 +7,7 @@ import (
 	"github.com/go-multistage/multistage/calculator/expr"
 	"github.com/go-multistage/multistage/calculator/internal/buildinfo"
 	"github.com/go-multistage/multistage/calculator/internal/lineedit"
+	"github.com/go-multistage/multistage/calculator/internal/width"
 )
 
 // Terminal is the terminal the interactive mode runs on.
@@ -16,6 +17,9 @@ type Terminal interface {
 	MakeRaw() (restore func() error, err error)
 	// Size returns the terminal's width and height in characters.
 	Size() (width, height int, err error)
+	// Resized returns a channel that receives a value when the
+	// terminal's size changes (SIGWINCH), or nil when that is not known.
+	Resized() <-chan struct{}
 }
 
 const prompt = "> "
@@ -53,7 +57,25 @@ func runInteractive(s *session, stdin io.Reader, stdout, stderr io.Writer, tty T
 		stdout: crlfWriter{stdout},
 		stderr: crlfWriter{stderr},
 	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go r.follow(tty.Resized(), stop)
 	return r.run()
+}
+
+// follow redraws the line being edited for the terminal's new width each
+// time resized receives, until stop is closed.
+func (r *repl) follow(resized <-chan struct{}, stop <-chan struct{}) {
+	for {
+		select {
+		case <-stop:
+			return
+		case <-resized:
+			if w, _, err := r.tty.Size(); err == nil {
+				r.ed.Resize(w) // a failed write shows up in ReadLine's next one
+			}
+		}
+	}
 }
 
 func (r *repl) run() int {
@@ -65,6 +87,7 @@ func (r *repl) run() int {
 	for {
 		r.resize()
 		line, err := r.ed.ReadLine()
+		r.width = r.ed.Width()
 		switch {
 		case err == lineedit.ErrInterrupted:
 			if strings.TrimSpace(line) == "" {
@@ -78,8 +101,8 @@ func (r *repl) run() int {
 			writeString(r.stderr, "error: using the terminal: "+err.Error()+"\n")
 			return ExitError
 		default:
-			switch cmd := strings.TrimSpace(line); {
-			case cmd == "" || cmd[0] == '#':
+			switch cmd := command(line); {
+			case cmd == "":
 			case cmd == "exit" || cmd == "quit":
 				return ExitOK
 			case cmd == "help":
@@ -94,17 +117,21 @@ func (r *repl) run() int {
 	}
 }
 
-// eval evaluates line and shows the result, or the error on stderr after
-// a caret under its column in the line just typed, which is still on the
-// screen when it fitted.
+// eval evaluates line and shows the result, or the error on stderr. The
+// line just typed is still on the screen when it fitted: then a caret
+// under it shows where the error is; otherwise the error's snippet does.
 func (r *repl) eval(line string) error {
 	out, err := r.s.eval(line)
 	if err == nil {
 		return writeString(r.stdout, out+"\n")
 	}
 	msg := "error: " + err.Error() + "\n"
-	if e, ok := err.(*expr.Error); ok && len(prompt)+len([]rune(line)) < r.width {
-		msg = strings.Repeat(" ", len(prompt)+e.Column-1) + "^\n" + msg
+	if e, ok := err.(*expr.Error); ok {
+		if len(prompt)+width.String(line) < r.width {
+			msg = strings.Repeat(" ", len(prompt)+e.ScreenColumn()) + "^\n" + msg
+		} else {
+			msg += e.Snippet(r.width)
+		}
 	}
 	return writeString(r.stderr, msg)
 }

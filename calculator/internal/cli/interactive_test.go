@@ -28,6 +28,8 @@ func (f *fakeTerminal) MakeRaw() (func() error, error) {
 
 func (f *fakeTerminal) Size() (int, int, error) { return f.width, 24, nil }
 
+func (f *fakeTerminal) Resized() <-chan struct{} { return nil }
+
 const (
 	up    = "\x1b[A"
 	ctrlC = "\x03"
@@ -50,8 +52,10 @@ func TestInteractive(t *testing.T) {
 			[]string{"\r\n7\r\n", "\r\n12\r\n"}, ""},
 		{"error with a caret", "1 / 0\r" + ctrlD, 80, nil,
 			"      ^\r\nerror: division by zero at column 5\r\n"},
-		{"no caret when the line does not fit", "1 / 0\r" + ctrlD, 7, nil,
-			"error: division by zero at column 5\r\n"},
+		{"a snippet when the line does not fit", "1 / 0\r" + ctrlD, 7, nil,
+			"error: division by zero at column 5\r\n | 1 / 0\r\n |     ^\r\n"},
+		{"caret under wide characters", "\u3000\u3000 1/0 # 中\r" + ctrlD, 80, nil,
+			"         ^\r\nerror: division by zero at column 6\r\n"},
 		{"Ctrl-C clears the line", "12" + ctrlC + "3\r" + ctrlD, 80,
 			[]string{"> 12", "^C\r\n", "\r\n3\r\n"}, ""},
 		{"Ctrl-C on an empty line", ctrlC + ctrlD, 80,
@@ -63,6 +67,7 @@ func TestInteractive(t *testing.T) {
 		{"end of input", "1\r", 80, []string{"\r\n1\r\n"}, ""},
 		{"help", "help\r" + ctrlD, 80, []string{"Expressions:\r\n", "Ctrl-C clears the line"}, ""},
 		{"comments and blank lines", "# note\r\r   \r4\r" + ctrlD, 80, []string{"\r\n4\r\n"}, ""},
+		{"exit with a comment", "1\rexit # bye\r2\r", 80, []string{"\r\n1\r\n"}, ""},
 		{"seed lines", "5 + 3\r10 / 2\rexit\r", 80, []string{"\r\n8\r\n", "\r\n5\r\n"}, ""},
 	}
 	for _, tt := range tests {

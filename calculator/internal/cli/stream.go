@@ -73,6 +73,9 @@ func (st *stream) run() (empty bool) {
 			err = skipLine(st.in)
 			ok = st.report(msgLineTooLong)
 		case len(line) > 0:
+			if st.lineNo == 1 {
+				line = bytes.TrimPrefix(line, []byte(bom))
+			}
 			var stop bool
 			stop, ok = st.handle(trimEOL(line))
 			if stop {
@@ -102,8 +105,8 @@ func (st *stream) run() (empty bool) {
 // handle handles one line. It reports whether to stop reading, and false
 // when writing failed.
 func (st *stream) handle(text []byte) (stop, ok bool) {
-	switch cmd := strings.TrimSpace(string(text)); {
-	case cmd == "" || cmd[0] == '#':
+	switch cmd := command(string(text)); {
+	case cmd == "":
 		return false, true
 	case cmd == "exit" || cmd == "quit":
 		return true, true
@@ -115,13 +118,14 @@ func (st *stream) handle(text []byte) (stop, ok bool) {
 	}
 	res, err := st.s.eval(string(text))
 	if err != nil {
-		return false, st.report(err.Error())
+		return false, st.report(err.Error() + "\n" + strings.TrimSuffix(snippet(err, 0), "\n"))
 	}
 	_, err = st.out.WriteString(res + "\n")
 	return false, err == nil
 }
 
 // report writes an error for the current line, after the results so far.
+// msg may run over several lines, without a final "\n".
 func (st *stream) report(msg string) bool {
 	st.status = ExitError
 	if st.out.Flush() != nil {

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 
 	"golang.org/x/term"
 )
@@ -13,6 +15,10 @@ type OSTerminal struct {
 
 	mu    sync.Mutex
 	saved *term.State // the mode to restore, while in raw mode
+
+	winch     chan os.Signal
+	resized   chan struct{}
+	watchOnce sync.Once
 }
 
 // OpenTerminal returns the Terminal made of in and out, and false when
@@ -49,6 +55,39 @@ func (t *OSTerminal) Restore() error {
 	err := term.Restore(t.in, t.saved)
 	t.saved = nil
 	return err
+}
+
+// EndLine ends the screen line the interactive mode is drawing, so that
+// what comes next (the shell's prompt) starts on a line of its own, and
+// restores the terminal's mode. It is for a signal handler that ends the
+// program while a line is being edited; outside raw mode it does nothing.
+func (t *OSTerminal) EndLine() error {
+	t.mu.Lock()
+	raw := t.saved != nil
+	t.mu.Unlock()
+	if raw {
+		syscall.Write(t.out, []byte("\r\n"))
+	}
+	return t.Restore()
+}
+
+// Resized returns a channel that receives a value after each SIGWINCH.
+// The first call starts listening for the signal.
+func (t *OSTerminal) Resized() <-chan struct{} {
+	t.watchOnce.Do(func() {
+		t.winch = make(chan os.Signal, 1)
+		t.resized = make(chan struct{}, 1)
+		signal.Notify(t.winch, syscall.SIGWINCH)
+		go func() {
+			for range t.winch {
+				select {
+				case t.resized <- struct{}{}:
+				default: // one pending redraw is enough
+				}
+			}
+		}()
+	})
+	return t.resized
 }
 
 // Size returns the output terminal's width and height.

@@ -5,13 +5,16 @@
 // with it reflect) into the program, about 200 KB that the calculator's
 // size budget cannot afford. Lines longer than the terminal's width
 // scroll sideways instead of wrapping, so that the drawing stays simple.
+// Widths are screen columns: wide (CJK, fullwidth) characters take two,
+// combining marks none (package width).
 //
 // Keys: printable characters insert; Enter returns the line; Backspace
 // and Delete (or Ctrl-D) erase; Left, Right, Home, End (and Ctrl-B,
-// Ctrl-F, Ctrl-A, Ctrl-E) move; Up and Down (Ctrl-P, Ctrl-N) recall
-// earlier lines; Ctrl-U and Ctrl-K erase before and after the cursor,
-// Ctrl-W the word before it; Ctrl-L clears the screen; Ctrl-C abandons
-// the line; Ctrl-D on an empty line ends the input.
+// Ctrl-F, Ctrl-A, Ctrl-E) move; Alt-B and Alt-F (and Ctrl-Left,
+// Ctrl-Right) move by word; Up and Down (Ctrl-P, Ctrl-N) recall earlier
+// lines; Ctrl-U and Ctrl-K erase before and after the cursor, Ctrl-W the
+// word before it; Ctrl-L clears the screen; Ctrl-C abandons the line;
+// Ctrl-D on an empty line ends the input. Other Alt keys do nothing.
 package lineedit
 
 import (
@@ -19,7 +22,10 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"github.com/go-multistage/multistage/calculator/internal/width"
 )
 
 // ErrInterrupted is returned by ReadLine when Ctrl-C abandons a line.
@@ -46,6 +52,8 @@ const (
 	keyHome
 	keyEnd
 	keyDelete
+	keyWordLeft
+	keyWordRight
 )
 
 // Control characters.
@@ -66,12 +74,17 @@ const (
 	backspace = 0x7f
 )
 
-// Editor reads lines from a terminal in raw mode.
+// Editor reads lines from a terminal in raw mode. Its methods are not
+// safe for concurrent use, except Resize, which may be called while
+// ReadLine runs.
 type Editor struct {
 	in     io.Reader
 	out    io.Writer
 	prompt string
-	width  int
+
+	mu      sync.Mutex // guards what the drawing uses, for Resize
+	width   int
+	reading bool // in ReadLine: the line is on the screen
 
 	store   [1024]byte
 	unread  []byte // input read but not handled yet, in store
@@ -96,9 +109,55 @@ func New(in io.Reader, out io.Writer, prompt string) *Editor {
 
 // SetWidth sets the terminal's width in columns, for the next drawing.
 func (e *Editor) SetWidth(width int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if width > 0 {
 		e.width = width
 	}
+}
+
+// Width returns the terminal's width the editor last drew for.
+func (e *Editor) Width() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.width
+}
+
+// Resize sets the terminal's new width and, while ReadLine runs, redraws
+// the line at once. It may be called from another goroutine, such as
+// one that handles SIGWINCH.
+//
+// A terminal that rewraps its lines when it gets narrower (tmux, VTE,
+// kitty, iTerm2, Windows Terminal) spreads the line drawn for the old
+// width over several rows: Resize goes up to the first of them and
+// erases them before drawing.
+func (e *Editor) Resize(width int) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if width <= 0 || width == e.width {
+		return nil
+	}
+	old := e.cursorColumn()
+	e.width = width
+	if !e.reading {
+		return nil
+	}
+	b := make([]byte, 0, 16)
+	if up := old / width; up > 0 {
+		b = append(b, "\x1b["...)
+		b = strconv.AppendInt(b, int64(up), 10)
+		b = append(b, 'A')
+	}
+	b = append(b, "\r\x1b[J"...) // erase to the end of the screen
+	if _, err := e.out.Write(b); err != nil {
+		return err
+	}
+	return e.draw()
+}
+
+// cursorColumn returns the screen column the cursor was last drawn at.
+func (e *Editor) cursorColumn() int {
+	return width.String(e.prompt) + width.Runes(e.line[e.start:e.pos])
 }
 
 // ReadLine shows the prompt and returns the line typed, without its end,
@@ -108,11 +167,15 @@ func (e *Editor) SetWidth(width int) {
 // reading failed with. A non-blank line that is not the same as the one
 // before is added to the history.
 func (e *Editor) ReadLine() (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	e.line, e.pos, e.start = e.line[:0], 0, 0
 	e.hpos, e.pending = len(e.history), nil
 	if err := e.draw(); err != nil {
 		return "", err
 	}
+	e.reading = true
+	defer func() { e.reading = false }()
 	for {
 		key, n, ok := parseKey(e.unread)
 		if !ok {
@@ -145,6 +208,8 @@ func (e *Editor) fill() error {
 		return err
 	}
 	m := copy(e.store[:], e.unread)
+	e.mu.Unlock() // let Resize redraw while waiting for keys
+	defer e.mu.Lock()
 	for tries := 0; ; tries++ {
 		n, err := e.in.Read(e.store[m:])
 		e.unread = e.store[:m+n]
@@ -171,7 +236,7 @@ func (e *Editor) handle(key rune) (line string, done bool, err error) {
 		return line, true, e.finish("\r\n")
 	case ctrlC:
 		line = string(e.line)
-		if err := e.finish("^C\r\n"); err != nil {
+		if err := e.finish("^C\r\n"); err != nil { // on the line's row
 			return line, true, err
 		}
 		return line, true, ErrInterrupted
@@ -195,6 +260,20 @@ func (e *Editor) handle(key rune) (line string, done bool, err error) {
 		e.pos = max(e.pos-1, 0)
 	case ctrlF, keyRight:
 		e.pos = min(e.pos+1, len(e.line))
+	case keyWordLeft:
+		for e.pos > 0 && !isWord(e.line[e.pos-1]) {
+			e.pos--
+		}
+		for e.pos > 0 && isWord(e.line[e.pos-1]) {
+			e.pos--
+		}
+	case keyWordRight:
+		for e.pos < len(e.line) && !isWord(e.line[e.pos]) {
+			e.pos++
+		}
+		for e.pos < len(e.line) && isWord(e.line[e.pos]) {
+			e.pos++
+		}
 	case ctrlP, keyUp:
 		e.recall(e.hpos - 1)
 	case ctrlN, keyDown:
@@ -237,13 +316,23 @@ func (e *Editor) handle(key rune) (line string, done bool, err error) {
 	return "", false, nil
 }
 
-// finish shows the end of the line and writes end after it.
+// finish shows the end of the line and writes end after it, on the same
+// screen row: end's visible characters are ASCII, and one fits in the
+// column kept free at the end.
 func (e *Editor) finish(end string) error {
 	e.pos = len(e.line)
-	if err := e.draw(); err != nil {
+	visible := strings.TrimRight(end, "\r\n")
+	if err := e.drawWithin(max(len(visible)-1, 0)); err != nil {
 		return err
 	}
 	return e.write(end)
+}
+
+// isWord reports whether r belongs to a word for Alt-B and Alt-F: the
+// letters, digits, "." and "_" of numbers and names.
+func isWord(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' ||
+		r == '.' || r == '_' || r >= utf8.RuneSelf && width.Rune(r) > 0
 }
 
 // erase removes the characters from i to j (exclusive), within bounds,
@@ -275,9 +364,17 @@ func (e *Editor) recall(i int) {
 	e.pos = len(e.line)
 }
 
+// addHistory adds a non-blank line to the history, as its newest line:
+// an earlier copy is dropped, so the history holds distinct lines.
 func (e *Editor) addHistory(line string) {
-	if strings.TrimSpace(line) == "" || len(e.history) > 0 && e.history[len(e.history)-1] == line {
+	if strings.TrimSpace(line) == "" {
 		return
+	}
+	for i, h := range e.history {
+		if h == line {
+			e.history = append(e.history[:i], e.history[i+1:]...)
+			break
+		}
 	}
 	if len(e.history) == MaxHistory {
 		e.history = append(e.history[:0], e.history[1:]...)
@@ -287,17 +384,29 @@ func (e *Editor) addHistory(line string) {
 
 // draw redraws the prompt and the part of the line around the cursor that
 // fits on the screen, leaving the last column free.
-func (e *Editor) draw() error {
-	room := max(e.width-len(e.prompt)-1, 1)
+func (e *Editor) draw() error { return e.drawWithin(0) }
+
+// drawWithin draws as draw does, keeping reserve more columns free after
+// the cursor when it is at the end of the line.
+func (e *Editor) drawWithin(reserve int) error {
+	promptWidth := width.String(e.prompt)
+	room := max(e.width-promptWidth-1-reserve, 1)
+	// The first character shown: 0 when the whole line fits, else one
+	// that keeps the cursor on the screen and moves as little as it can.
 	switch {
-	case len(e.line) <= room:
+	case width.Runes(e.line) <= room:
 		e.start = 0
 	case e.pos < e.start:
 		e.start = e.pos
-	case e.pos > e.start+room:
-		e.start = e.pos - room
 	}
-	end := min(len(e.line), e.start+room)
+	for w := width.Runes(e.line[e.start:e.pos]); e.start < e.pos && w > room; e.start++ {
+		w -= width.Rune(e.line[e.start])
+	}
+	end, used := e.start, 0
+	for end < len(e.line) && used+width.Rune(e.line[end]) <= room {
+		used += width.Rune(e.line[end])
+		end++
+	}
 	b := make([]byte, 0, 16+len(e.prompt)+4*(end-e.start))
 	b = append(b, '\r')
 	b = append(b, e.prompt...)
@@ -305,7 +414,7 @@ func (e *Editor) draw() error {
 		b = utf8.AppendRune(b, r)
 	}
 	b = append(b, "\x1b[K\r"...) // erase the rest of the screen line
-	if col := len(e.prompt) + e.pos - e.start; col > 0 {
+	if col := e.cursorColumn(); col > 0 {
 		b = append(b, "\x1b["...)
 		b = strconv.AppendInt(b, int64(col), 10)
 		b = append(b, 'C')
@@ -364,7 +473,17 @@ func parseEscape(b []byte) (key rune, n int, ok bool) {
 			return 0, 0, false
 		}
 		if b[i] != '~' {
-			return finalKey(b[i]), i + 1, true
+			key = finalKey(b[i])
+			// Ctrl or Alt with Left or Right (ESC [ 1 ; 5 D): by word.
+			if mod := string(b[2:i]); mod == "1;5" || mod == "1;3" {
+				switch key {
+				case keyLeft:
+					key = keyWordLeft
+				case keyRight:
+					key = keyWordRight
+				}
+			}
+			return key, i + 1, true
 		}
 		// ESC [ n ~, perhaps with modifiers: ESC [ n ; m ~.
 		param, _, _ := strings.Cut(string(b[2:i]), ";")
@@ -379,6 +498,13 @@ func parseEscape(b []byte) (key rune, n int, ok bool) {
 			key = keyNone
 		}
 		return key, i + 1, true
+	case 'b', 'B':
+		return keyWordLeft, 2, true // Alt-B
+	case 'f', 'F':
+		return keyWordRight, 2, true // Alt-F
+	}
+	if ' ' <= b[1] && b[1] < 0x7f {
+		return keyNone, 2, true // another Alt key: nothing
 	}
 	return keyNone, 1, true
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 // result is what one ReadLine returned.
@@ -69,10 +71,15 @@ func TestReadLine(t *testing.T) {
 		{"history and back", "1\r2\r3" + up + up + down + down + "4\r", []result{{"1", nil}, {"2", nil}, {"34", nil}, eof}},
 		{"history with Ctrl-P and Ctrl-N", "1\r2\r\x10\x10\x0e\r", []result{{"1", nil}, {"2", nil}, {"2", nil}, eof}},
 		{"history skips blanks and repeats", "1\r \r1\r" + up + up + "\r", []result{{"1", nil}, {" ", nil}, {"1", nil}, {"1", nil}, eof}},
+		{"history keeps distinct lines", "1\r2\r1\r" + up + up + up + "\r", []result{{"1", nil}, {"2", nil}, {"1", nil}, {"2", nil}, eof}},
+		{"Alt-B and Alt-F", "12 + 345" + "\x1bb\x1bbx\x1bf\x1bfy\r", []result{{"x12 + 345y", nil}, eof}},
+		{"Alt-B and Alt-F over symbols", "(1.5 * ans)" + home + "\x1bfa\x1bfb" + end + "\x1bBc\r", []result{{"(1.5a * cansb)", nil}, eof}},
+		{"Ctrl-Left and Ctrl-Right", "1 + 2" + "\x1b[1;5D\x1b[1;5Dx\x1b[1;5Cy\r", []result{{"x1y + 2", nil}, eof}},
+		{"other Alt keys do nothing", "1\x1bx\x1b.2\r", []result{{"12", nil}, eof}},
 		{"edited history does not change it", "12\r" + up + "\x7f\r" + up + up + "\r",
 			[]result{{"12", nil}, {"1", nil}, {"12", nil}, eof}},
 		{"UTF-8", "é×\r", []result{{"é×", nil}, eof}},
-		{"invalid UTF-8 and controls ignored", "1\xff\x00\x07\t\x1b[99X\x1b[5~\x1bx2\r", []result{{"1x2", nil}, eof}},
+		{"invalid UTF-8 and controls ignored", "1\xff\x00\x07\t\x1b[99X\x1b[5~\x1bx2\r", []result{{"12", nil}, eof}},
 		{"Ctrl-L", "1\x0c2\r", []result{{"12", nil}, eof}},
 		{"end in a line", "12", []result{eof}},
 		{"end in an escape", "1\r\x1b[", []result{{"1", nil}, eof}},
@@ -201,14 +208,19 @@ func TestParseKey(t *testing.T) {
 		{"\x1b", 0, 0, false},
 		{"\x1b[", 0, 0, false},
 		{"\x1b[1;5", 0, 0, false},
-		{"\x1b[1;5C", keyRight, 6, true},
+		{"\x1b[1;5C", keyWordRight, 6, true},
+		{"\x1b[1;3D", keyWordLeft, 6, true},
+		{"\x1b[1;2C", keyRight, 6, true},
+		{"\x1bb", keyWordLeft, 2, true},
+		{"\x1bF", keyWordRight, 2, true},
+		{"\x1b\x7f", keyNone, 1, true},
 		{"\x1b[A", keyUp, 3, true},
 		{"\x1bOB", keyDown, 3, true},
 		{"\x1bO", 0, 0, false},
 		{"\x1b[3~x", keyDelete, 4, true},
 		{"\x1b[3;2~", keyDelete, 6, true},
 		{"\x1b[200~", keyNone, 6, true},
-		{"\x1bx", keyNone, 1, true},
+		{"\x1bx", keyNone, 2, true},
 	}
 	for _, tt := range tests {
 		key, n, ok := parseKey([]byte(tt.in))
@@ -244,4 +256,114 @@ func FuzzEditor(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDrawWide checks that wide characters count two columns when a line
+// scrolls, and combining marks none.
+func TestDrawWide(t *testing.T) {
+	var out bytes.Buffer
+	e := New(strings.NewReader("中文中文"+home+"\r"), &out, "> ")
+	e.SetWidth(10) // room for 7 columns
+	e.ReadLine()
+	for _, want := range []string{
+		"\r> 中文中\x1b[K\r\x1b[8C",     // three typed: 6 columns
+		"\r> 文中文\x1b[K\r\x1b[8C",     // the fourth scrolls the first away
+		"\r> 中文中\x1b[K\r\x1b[2C",     // Home
+		"\r> 文中文\x1b[K\r\x1b[8C\r\n", // Enter shows the end
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("drew %q\nno %q", out.String(), want)
+		}
+	}
+	out.Reset()
+	e = New(strings.NewReader("e\u0301e\u0301\r"), &out, "> ")
+	e.ReadLine()
+	if want := "\r> e\u0301e\u0301\x1b[K\r\x1b[4C\r\n"; !strings.HasSuffix(out.String(), want) {
+		t.Errorf("drew %q\nwant it to end in %q", out.String(), want)
+	}
+}
+
+// TestInterruptOneRow checks that "^C" fits on the row of a line that
+// scrolled sideways, so that it is not split over two rows.
+func TestInterruptOneRow(t *testing.T) {
+	var out bytes.Buffer
+	e := New(strings.NewReader("abcdefgh\x03"), &out, "> ")
+	e.SetWidth(7) // room for 4 characters, 3 with "^C"
+	if _, err := e.ReadLine(); err != ErrInterrupted {
+		t.Fatalf("ReadLine: %v, want ErrInterrupted", err)
+	}
+	if want := "\r> fgh\x1b[K\r\x1b[5C^C\r\n"; !strings.HasSuffix(out.String(), want) {
+		t.Errorf("drew %q\nwant it to end in %q", out.String(), want)
+	}
+}
+
+// TestResize checks that Resize redraws the line being read at once, for
+// the new width, after erasing the rows a narrower terminal wrapped it on.
+func TestResize(t *testing.T) {
+	in, keys := io.Pipe()
+	out := &lockedBuffer{}
+	e := New(in, out, "> ")
+	type res struct {
+		line string
+		err  error
+	}
+	done := make(chan res)
+	go func() {
+		line, err := e.ReadLine()
+		done <- res{line, err}
+	}()
+	keys.Write([]byte("abcdefgh"))
+	waitFor(t, out, "\r> abcdefgh\x1b[K\r\x1b[10C")
+	if err := e.Resize(6); err != nil { // room for 3 characters
+		t.Fatal(err)
+	}
+	waitFor(t, out, "\x1b[1A\r\x1b[J\r> fgh\x1b[K\r\x1b[5C")
+	if err := e.Resize(80); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, out, "\r\x1b[J\r> abcdefgh\x1b[K\r\x1b[10C")
+	keys.Write([]byte("\r"))
+	if r := <-done; r.line != "abcdefgh" || r.err != nil {
+		t.Errorf("ReadLine: %q, %v", r.line, r.err)
+	}
+	// Between lines, Resize only sets the width.
+	out.reset()
+	if err := e.Resize(7); err != nil || out.String() != "" {
+		t.Errorf("Resize between lines: %v, drew %q", err, out.String())
+	}
+}
+
+// waitFor waits until out holds want, for at most a few seconds.
+func waitFor(t *testing.T, out *lockedBuffer, want string) {
+	t.Helper()
+	for i := 0; !strings.Contains(out.String(), want); i++ {
+		if i == 500 {
+			t.Fatalf("drew %q\nno %q", out.String(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func (b *lockedBuffer) reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.b.Reset()
 }
