@@ -11,7 +11,8 @@
 // module's root package).
 //
 // Other tests check the versioning scheme on throwaway repositories of their
-// own: scripts/tag.sh (make tag) and the tags it creates.
+// own: scripts/tag.sh (make tag) and the tags it creates, and the version,
+// tags and changelog the pinned GoReleaser takes from them.
 //
 // The package has no code of its own; see README.md for how to run it.
 package release
