@@ -20,10 +20,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/go-multistage/multistage/hello/internal/batchwriter"
 	"github.com/go-multistage/multistage/hello/internal/buildinfo"
 	"github.com/go-multistage/multistage/hello/internal/config"
 	"github.com/go-multistage/multistage/hello/internal/jsonlog"
+	"github.com/go-multistage/multistage/hello/internal/logsink"
 	"github.com/go-multistage/multistage/hello/internal/probe"
 	"github.com/go-multistage/multistage/hello/internal/server"
 )
@@ -36,6 +36,9 @@ const (
 )
 
 func main() {
+	// A log reader that goes away must not kill the server: with SIGPIPE
+	// ignored, a write to a closed stdout fails with EPIPE instead.
+	signal.Ignore(syscall.SIGPIPE)
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
@@ -66,28 +69,40 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		signals := make(chan os.Signal, 2)
 		signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
 		defer signal.Stop(signals)
-		return serve(cfg, stdout, signals)
+		return serve(cfg, stdout, stderr, signals)
 	}
 }
 
-// Access log lines are batched: a line reaches stdout at most
-// logFlushDelay after it was logged, in writes of up to logBufferSize.
-// Other records are written at once, after the pending lines.
+// How long the last log records may take to reach stdout at exit: an
+// output that has stalled must not hold the process. After a second
+// signal, which asks for an exit at once, the wait is shorter.
 const (
-	logBufferSize = 32 << 10
-	logFlushDelay = 100 * time.Millisecond
+	logFlushTimeout       = time.Second
+	logFlushTimeoutForced = 200 * time.Millisecond
 )
 
 // serve runs the server until it fails or a signal stops it. The first
-// signal starts a graceful shutdown; a second one exits at once. Every
-// log line is on stdout before serve returns.
-func serve(cfg config.Config, stdout io.Writer, signals <-chan os.Signal) int {
-	out := batchwriter.New(stdout, logBufferSize, logFlushDelay)
-	defer out.Close()
-	logger := slog.New(jsonlog.New(out.Direct(), slog.LevelInfo))
+// signal starts a graceful shutdown; a second one exits at once. Log
+// records go to stdout through a bounded buffer ([logsink]): serving never
+// waits for stdout, and records stdout does not take are dropped, counted
+// and reported.
+func serve(cfg config.Config, stdout, stderr io.Writer, signals <-chan os.Signal) int {
+	var logger *slog.Logger
+	sink := logsink.New(stdout, logsink.Options{
+		OnError: func(err error) {
+			fmt.Fprintf(stderr, "hello: cannot write the log to stdout: %v; "+
+				"log records are dropped and counted until it works again\n", err)
+		},
+		OnRecovered: func(n int64) {
+			logger.Warn("log records dropped", "dropped", n, "reason", "stdout did not take them")
+		},
+	})
+	logger = slog.New(jsonlog.New(sink.Events(), slog.LevelInfo))
+	flushTimeout := logFlushTimeout
+	defer func() { closeLog(sink, logger, stderr, flushTimeout) }()
 	var accessLog *jsonlog.Handler
 	if cfg.AccessLog {
-		accessLog = jsonlog.New(out, slog.LevelInfo)
+		accessLog = jsonlog.New(sink.Lines(), slog.LevelInfo)
 	}
 
 	srv, err := server.New(server.Config{
@@ -125,7 +140,24 @@ func serve(cfg config.Config, stdout io.Writer, signals <-chan os.Signal) int {
 		return exitCode(err)
 	case sig := <-signals:
 		logger.Warn("second signal received, exiting without draining", "signal", sig.String())
+		flushTimeout = logFlushTimeoutForced
 		return exitFailure
+	}
+}
+
+// closeLog reports the records dropped over the whole run, then writes out
+// what is pending, waiting at most timeout. What stdout could not take is
+// reported on stderr.
+func closeLog(sink *logsink.Sink, logger *slog.Logger, stderr io.Writer, timeout time.Duration) {
+	dropped := sink.Dropped()
+	if dropped > 0 {
+		logger.Warn("log records dropped in total", "dropped_total", dropped)
+	}
+	if err := sink.Close(timeout); err != nil {
+		fmt.Fprintf(stderr, "hello: %v\n", err)
+	}
+	if dropped = sink.Dropped(); dropped > 0 {
+		fmt.Fprintf(stderr, "hello: %d log records were dropped because stdout did not take them\n", dropped)
 	}
 }
 

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-multistage/multistage/hello/internal/batchwriter"
 	"github.com/go-multistage/multistage/hello/internal/jsonlog"
+	"github.com/go-multistage/multistage/hello/internal/logsink"
 )
 
 // The benchmarks compare GET / through the full middleware stack, with the
@@ -36,7 +36,7 @@ func seedHandler() http.Handler {
 // Access log modes of the benchmarks.
 const (
 	logOff        = "access-log=off"
-	logOn         = "access-log=on"            // as main sets it up: batched writes
+	logOn         = "access-log=on"            // as main sets it up: through a logsink
 	logUnbuffered = "access-log=on,unbuffered" // one write system call per line
 )
 
@@ -47,9 +47,9 @@ func benchServer(b *testing.B, mode string) *Server {
 	if err != nil {
 		b.Fatal(err)
 	}
-	batched := batchwriter.New(devnull, 32<<10, 100*time.Millisecond)
+	sink := logsink.New(devnull, logsink.Options{})
 	b.Cleanup(func() {
-		batched.Close()
+		sink.Close(time.Second)
 		devnull.Close()
 	})
 	cfg := testConfig()
@@ -57,11 +57,11 @@ func benchServer(b *testing.B, mode string) *Server {
 	case logOff:
 		cfg.AccessLog = nil
 	case logOn:
-		cfg.AccessLog = jsonlog.New(batched, slog.LevelInfo)
+		cfg.AccessLog = jsonlog.New(sink.Lines(), slog.LevelInfo)
 	case logUnbuffered:
 		cfg.AccessLog = jsonlog.New(devnull, slog.LevelInfo)
 	}
-	s, err := New(cfg, slog.New(jsonlog.New(batched.Direct(), slog.LevelInfo)))
+	s, err := New(cfg, slog.New(jsonlog.New(sink.Events(), slog.LevelInfo)))
 	if err != nil {
 		b.Fatal(err)
 	}
