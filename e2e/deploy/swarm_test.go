@@ -1,0 +1,596 @@
+package deploy
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Safety nets against hangs, not speed targets.
+const (
+	dockerTimeout   = 2 * time.Minute
+	convergeTimeout = 3 * time.Minute
+)
+
+// swarmRate is the load client's steady request rate, per second.
+const swarmRate = 200
+
+// containerLabel marks the containers the e2e tests start.
+const containerLabel = "io.github.go-multistage.e2e"
+
+// docker runs the docker CLI from the repository's root.
+func docker(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	return run(t, dockerTimeout, env, "docker", args...)
+}
+
+func mustDocker(t *testing.T, env []string, args ...string) string {
+	t.Helper()
+	return strings.TrimSpace(mustRun(t, dockerTimeout, env, "docker", args...))
+}
+
+// cleanupDocker runs a docker command when the test ends, logging failures.
+func cleanupDocker(t *testing.T, args ...string) {
+	t.Helper()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), dockerTimeout)
+		defer cancel()
+		if out, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput(); err != nil {
+			t.Logf("cleanup: docker %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	})
+}
+
+func requireEngine(t *testing.T) {
+	t.Helper()
+	r := run(t, 30*time.Second, nil, "docker", "info", "--format", "{{.ServerVersion}}")
+	if r.code != 0 {
+		unavailable(t, "no Docker engine: %s (start one with scripts/docker-engine.sh)", strings.TrimSpace(r.stderr))
+	}
+}
+
+func randomID() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// builder returns the command that builds an image with BuildKit: buildx
+// when the plugin is there, else the classic client with BuildKit on.
+func builder(t *testing.T) (args, env []string) {
+	t.Helper()
+	if run(t, 30*time.Second, nil, "docker", "buildx", "version").code == 0 {
+		return []string{"buildx", "build", "--load"}, nil
+	}
+	return []string{"build"}, []string{"DOCKER_BUILDKIT=1"}
+}
+
+// buildReleaseImage builds the release-scratch stage of Dockerfile.<app>
+// from a binary compiled here with the given version, as GoReleaser does,
+// and removes the image when the test ends.
+func buildReleaseImage(t *testing.T, app, version, tag string) {
+	t.Helper()
+	pkg := "github.com/go-multistage/multistage/" + app + "/internal/buildinfo"
+	bin := goBuild(t, app+"-"+version, app, ".", "-s -w -X "+pkg+".Version="+version)
+	ctxDir := t.TempDir()
+	platform := "linux/" + runtime.GOARCH
+	if err := os.MkdirAll(filepath.Join(ctxDir, platform), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ctxDir, platform, app), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	args, env := builder(t)
+	args = append(args, "--progress=plain", "-f", filepath.Join(repoRoot, "Dockerfile."+app),
+		"--target", "release-scratch", "--platform", platform, "--build-arg", "VERSION="+version, "-t", tag, ctxDir)
+	cleanupDocker(t, "image", "rm", "-f", tag)
+	if r := run(t, 10*time.Minute, env, "docker", args...); r.code != 0 {
+		t.Fatalf("docker %s: %s", strings.Join(args, " "), r)
+	}
+}
+
+// importLoadImage puts the static swarmload binary into an image of its
+// own (no base: docker import of a one-file tar) and returns its tag.
+func importLoadImage(t *testing.T, tag string) {
+	t.Helper()
+	bin := goBuild(t, "swarmload", "e2e", "./deploy/swarmload", "-s -w")
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: "swarmload", Mode: 0o755, Size: int64(len(data)), ModTime: time.Unix(0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	tw.Write(data)
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cleanupDocker(t, "image", "rm", "-f", tag)
+	ctx, cancel := context.WithTimeout(context.Background(), dockerTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "docker", "import",
+		"--change", `ENTRYPOINT ["/swarmload"]`, "--change", "USER 65532:65532", "-", tag)
+	cmd.Stdin = &buf
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("docker import %s: %v: %s", tag, err, out)
+	}
+}
+
+// joinSwarm makes sure the engine is a swarm manager. An engine that was not
+// in a swarm is initialised as a single-node swarm and leaves it when the
+// test ends; the bridge network that swarm init creates goes with it.
+func joinSwarm(t *testing.T) {
+	t.Helper()
+	state := mustDocker(t, nil, "info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}")
+	switch state {
+	case "active true":
+		t.Log("the engine is already a swarm manager: using that swarm, and leaving it as it is")
+		return
+	case "inactive false":
+	default:
+		unavailable(t, "the engine's swarm state is %q: neither a manager nor out of any swarm", state)
+	}
+	hadBridge := docker(t, nil, "network", "inspect", "docker_gwbridge").code == 0
+	if !hadBridge {
+		t.Cleanup(func() {
+			// Only once the swarm is left (this runs after the leave below).
+			if r := run(t, dockerTimeout, nil, "docker", "network", "rm", "docker_gwbridge"); r.code != 0 {
+				t.Logf("cleanup: removing docker_gwbridge: %s", r)
+			}
+		})
+	}
+	cleanupDocker(t, "swarm", "leave", "--force")
+	mustDocker(t, nil, "swarm", "init", "--advertise-addr", "127.0.0.1")
+}
+
+// task is a swarm task as docker inspect shows it.
+type task struct {
+	ID           string
+	DesiredState string
+	Spec         struct{ ContainerSpec struct{ Image string } }
+	Status       struct {
+		State           string
+		Err             string
+		ContainerStatus struct{ ContainerID string }
+	}
+}
+
+// tasks returns the service's tasks (the current ones and the history).
+func tasks(t *testing.T, service string) []task {
+	t.Helper()
+	for try := 0; ; try++ {
+		ids := strings.Fields(mustDocker(t, nil, "service", "ps", "-q", "--no-trunc", service))
+		if len(ids) == 0 {
+			return nil
+		}
+		// The swarm prunes old tasks at any moment: a task listed a moment
+		// ago may be gone. List again then.
+		r := docker(t, nil, append([]string{"inspect", "--type", "task"}, ids...)...)
+		if r.code != 0 && strings.Contains(r.stderr, "not found") && try < 10 {
+			continue
+		}
+		var out []task
+		if err := json.Unmarshal([]byte(r.stdout), &out); r.code != 0 || err != nil {
+			t.Fatalf("docker inspect tasks of %s: %v\n%s", service, err, r)
+		}
+		return out
+	}
+}
+
+// converged reports whether service runs exactly n tasks of image, every
+// one of them running (for a task with a health check: healthy), and no
+// other container of the service still runs.
+func converged(t *testing.T, service, image string, n int) (bool, string) {
+	t.Helper()
+	var running []string
+	for _, tk := range tasks(t, service) {
+		if tk.DesiredState != "running" {
+			continue
+		}
+		if tk.Status.State != "running" || tk.Spec.ContainerSpec.Image != image {
+			return false, fmt.Sprintf("task %s is %s with %s", tk.ID[:12], tk.Status.State, tk.Spec.ContainerSpec.Image)
+		}
+		running = append(running, tk.Status.ContainerStatus.ContainerID)
+	}
+	if len(running) != n {
+		return false, fmt.Sprintf("%d tasks running, want %d", len(running), n)
+	}
+	live := strings.Fields(mustDocker(t, nil, "ps", "-q", "--no-trunc", "--filter", "label=com.docker.swarm.service.name="+service))
+	if len(live) != n {
+		return false, fmt.Sprintf("%d containers still run, want %d", len(live), n)
+	}
+	return true, ""
+}
+
+// waitConverged polls until converged, failing the test after the safety
+// net's timeout.
+func waitConverged(t *testing.T, service, image string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(convergeTimeout)
+	for {
+		ok, why := converged(t, service, image, n)
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not converged to %d tasks of %s within %v (safety net): %s\n%s",
+				service, n, image, convergeTimeout, why, mustDocker(t, nil, "service", "ps", "--no-trunc", service))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// waitUpdate polls the service's update status until it completes, failing
+// the test on a rollback or a pause.
+func waitUpdate(t *testing.T, service string) {
+	t.Helper()
+	deadline := time.Now().Add(convergeTimeout)
+	for {
+		state := mustDocker(t, nil, "service", "inspect", "--format", "{{if .UpdateStatus}}{{.UpdateStatus.State}} {{.UpdateStatus.Message}}{{end}}", service)
+		switch {
+		case strings.HasPrefix(state, "completed"):
+			return
+		case strings.HasPrefix(state, "rollback"), strings.HasPrefix(state, "paused"):
+			t.Fatalf("update of %s: %s\n%s", service, state, mustDocker(t, nil, "service", "ps", "--no-trunc", service))
+		case time.Now().After(deadline):
+			t.Fatalf("update of %s not completed within %v (safety net): %q", service, convergeTimeout, state)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// stackEnv is the environment deploy/compose.yaml is deployed with.
+func stackEnv(hello, calculator string) []string {
+	return []string{"HELLO_IMAGE=" + hello, "CALCULATOR_IMAGE=" + calculator, "HELLO_ENDPOINT_MODE=dnsrr", "HELLO_REPLICAS=3"}
+}
+
+// deployStack runs docker stack deploy of deploy/compose.yaml. Local images
+// have no registry digest to resolve.
+func deployStack(t *testing.T, stack string, env []string) {
+	t.Helper()
+	mustDocker(t, env, "stack", "deploy", "--resolve-image", "never", "-c", "deploy/compose.yaml", stack)
+}
+
+// removeStackOnCleanup removes the stack when the test ends and waits for
+// its containers and networks to go, so that the swarm can be left cleanly.
+func removeStackOnCleanup(t *testing.T, stack string) {
+	t.Helper()
+	t.Cleanup(func() {
+		if r := run(t, dockerTimeout, nil, "docker", "stack", "rm", stack); r.code != 0 {
+			t.Logf("cleanup: docker stack rm %s: %s", stack, r)
+		}
+		deadline := time.Now().Add(dockerTimeout)
+		for time.Now().Before(deadline) {
+			c := run(t, dockerTimeout, nil, "docker", "ps", "-aq", "--filter", "label=com.docker.stack.namespace="+stack)
+			n := run(t, dockerTimeout, nil, "docker", "network", "ls", "-q", "--filter", "label=com.docker.stack.namespace="+stack)
+			if strings.TrimSpace(c.stdout+n.stdout) == "" {
+				return
+			}
+			for _, id := range strings.Fields(n.stdout) {
+				run(t, dockerTimeout, nil, "docker", "network", "rm", id)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		t.Logf("cleanup: containers or networks of stack %s still there after %v", stack, dockerTimeout)
+	})
+}
+
+// phase is one step of the scenario, from its start to the next one's.
+type phase struct {
+	Name  string    `json:"name"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// Counts of the requests started within the phase.
+	Sent      int `json:"sent"`
+	OK        int `json:"ok"`
+	Failed    int `json:"failed"`
+	Fallbacks int `json:"fallbacks"`
+}
+
+// loadSummary is swarmload's JSON summary.
+type loadSummary struct {
+	Sent, OK, Failed, Fallbacks int
+	ByAddr                      map[string]int `json:"by_addr"`
+	Buckets                     []struct {
+		Start                       int64
+		Sent, OK, Failed, Fallbacks int
+	}
+	Failures       []loadEvent
+	FallbackErrors []loadEvent `json:"fallback_errors"`
+}
+
+type loadEvent struct {
+	At    int64
+	Error string
+}
+
+// swarmResult is what SWARM_RESULT receives.
+type swarmResult struct {
+	Date      time.Time `json:"date"`
+	Rate      int       `json:"rate_per_second"`
+	Replicas  int       `json:"replicas"`
+	Sent      int       `json:"sent"`
+	OK        int       `json:"ok"`
+	Failed    int       `json:"failed"`
+	Fallbacks int       `json:"fallbacks"`
+	Addresses int       `json:"addresses"`
+	Phases    []phase   `json:"phases"`
+}
+
+// TestSwarmRollingUpdate deploys deploy/compose.yaml as a stack on a
+// single-node swarm (3 replicas, endpoint mode dnsrr), keeps a steady load
+// on it from a client on the stack's network, and, under that load, rolls
+// the service to a second image, stops one task's container with SIGTERM as
+// a node drain would, and scales 3 → 1 → 3. No request may fail, and every
+// answer must be the seed's body.
+func TestSwarmRollingUpdate(t *testing.T) {
+	requireEngine(t)
+	id := randomID()
+	stack := "e2eswarm" + id
+	service := stack + "_hello"
+	imageA, imageB := "hello:swarm-"+id+"-a", "hello:swarm-"+id+"-b"
+	calculator, loader := "calculator:swarm-"+id, "swarmload:"+id
+
+	// Cleanups run in reverse: load client, stack, swarm, then images.
+	buildReleaseImage(t, "hello", "v0.0.0-swarm-a", imageA)
+	buildReleaseImage(t, "hello", "v0.0.0-swarm-b", imageB)
+	buildReleaseImage(t, "calculator", "v0.0.0-swarm", calculator)
+	importLoadImage(t, loader)
+	t.Logf("images built: %s, %s, %s, %s", imageA, imageB, calculator, loader)
+	joinSwarm(t)
+	removeStackOnCleanup(t, stack)
+
+	deployStack(t, stack, stackEnv(imageA, calculator))
+	waitConverged(t, service, imageA, 3)
+	checkServiceSettings(t, service)
+	checkCalculatorJob(t, stack+"_calculator")
+	t.Logf("stack %s deployed: 3 tasks of %s healthy, calculator job done", stack, imageA)
+
+	load := stack + "-load"
+	cleanupDocker(t, "rm", "-f", load)
+	mustDocker(t, nil, "run", "-d", "--name", load, "--label", containerLabel, "--network", stack+"_hello",
+		"--read-only", "--cap-drop", "ALL", loader, "-url", "http://hello/", "-rate", fmt.Sprint(swarmRate))
+	waitAnswered(t, load)
+
+	var phases []phase
+	step := func(name string, f func()) {
+		phases = append(phases, phase{Name: name, Start: time.Now()})
+		f()
+		p := &phases[len(phases)-1]
+		p.End = time.Now()
+		t.Logf("%s: %v", name, p.End.Sub(p.Start).Round(100*time.Millisecond))
+	}
+	pause := func() { time.Sleep(3 * time.Second) }
+	step("steady, 3 replicas", pause)
+	step("rolling update to a second image", func() {
+		deployStack(t, stack, stackEnv(imageB, calculator))
+		waitUpdate(t, service)
+		waitConverged(t, service, imageB, 3)
+	})
+	step("steady, 3 replicas", pause)
+	step("SIGTERM to one task's container, replaced", func() {
+		stopOneTask(t, service)
+		waitConverged(t, service, imageB, 3)
+	})
+	step("steady, 3 replicas", pause)
+	step("scale 3 → 1", func() {
+		mustDocker(t, nil, "service", "scale", "--detach", service+"=1")
+		waitConverged(t, service, imageB, 1)
+	})
+	step("steady, 1 replica", pause)
+	step("scale 1 → 3", func() {
+		mustDocker(t, nil, "service", "scale", "--detach", service+"=3")
+		waitConverged(t, service, imageB, 3)
+	})
+	step("steady, 3 replicas", pause)
+
+	sum := stopLoad(t, load)
+	res := account(sum, phases)
+	report(t, res, sum)
+	if path := os.Getenv("SWARM_RESULT"); path != "" {
+		data, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+			t.Errorf("SWARM_RESULT: %v", err)
+		}
+	}
+
+	if sum.Failed != 0 || sum.OK != sum.Sent {
+		t.Errorf("%d of %d requests failed (ok %d); first failures: %v", sum.Failed, sum.Sent, sum.OK, firstEvents(sum.Failures, phases))
+	}
+	elapsed := phases[len(phases)-1].End.Sub(phases[0].Start)
+	if min := int(elapsed.Seconds() * swarmRate / 2); sum.Sent < min {
+		t.Errorf("only %d requests in %v at %d/s (want at least %d): the client did not keep the rate", sum.Sent, elapsed.Round(time.Second), swarmRate, min)
+	}
+	for _, p := range res.Phases {
+		if p.Sent == 0 {
+			t.Errorf("phase %q saw no request", p.Name)
+		}
+		// The swarm takes a task out of DNS before it signals it: no
+		// client should find a closed port while the swarm itself
+		// replaces or removes tasks.
+		if p.Fallbacks > 0 && (strings.HasPrefix(p.Name, "rolling update") || strings.HasPrefix(p.Name, "scale")) {
+			t.Errorf("phase %q: %d connections refused by tasks still in DNS", p.Name, p.Fallbacks)
+		}
+	}
+}
+
+// checkServiceSettings checks that the swarm applied what compose.yaml asks:
+// dnsrr, the update order, and the locked-down container.
+func checkServiceSettings(t *testing.T, service string) {
+	t.Helper()
+	var svc []struct {
+		Spec struct {
+			EndpointSpec struct{ Mode string }
+			UpdateConfig struct{ Order, FailureAction string }
+		}
+	}
+	if err := json.Unmarshal([]byte(mustDocker(t, nil, "service", "inspect", service)), &svc); err != nil || len(svc) != 1 {
+		t.Fatalf("docker service inspect %s: %v", service, err)
+	}
+	if s := svc[0].Spec; s.EndpointSpec.Mode != "dnsrr" || s.UpdateConfig.Order != "start-first" || s.UpdateConfig.FailureAction != "rollback" {
+		t.Errorf("service %s: endpoint mode %q, update order %q, failure action %q; want dnsrr, start-first, rollback",
+			service, s.EndpointSpec.Mode, s.UpdateConfig.Order, s.UpdateConfig.FailureAction)
+	}
+	cid := strings.Fields(mustDocker(t, nil, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+service))[0]
+	var c []struct {
+		Config     struct{ User string }
+		HostConfig struct {
+			ReadonlyRootfs bool
+			CapDrop        []string
+			Memory         int64
+			PidsLimit      *int64
+		}
+		State struct{ Health *struct{ Status string } }
+	}
+	if err := json.Unmarshal([]byte(mustDocker(t, nil, "inspect", "--type", "container", cid)), &c); err != nil || len(c) != 1 {
+		t.Fatalf("docker inspect %s: %v", cid, err)
+	}
+	got := c[0]
+	if got.Config.User != "65532:65532" || !got.HostConfig.ReadonlyRootfs || !slices.Equal(got.HostConfig.CapDrop, []string{"ALL"}) ||
+		got.HostConfig.Memory != 64<<20 || got.HostConfig.PidsLimit == nil || *got.HostConfig.PidsLimit != 128 {
+		t.Errorf("task container: user %q, read-only %v, cap drop %v, memory %d, pids %v; want 65532:65532, true, [ALL], %d, 128",
+			got.Config.User, got.HostConfig.ReadonlyRootfs, got.HostConfig.CapDrop, got.HostConfig.Memory, deref(got.HostConfig.PidsLimit), 64<<20)
+	}
+	if got.State.Health == nil || got.State.Health.Status != "healthy" {
+		t.Errorf("task container health %+v, want healthy", got.State.Health)
+	}
+}
+
+// checkCalculatorJob: the one-shot calculator service printed 14 and
+// completed, never restarted.
+func checkCalculatorJob(t *testing.T, service string) {
+	t.Helper()
+	deadline := time.Now().Add(convergeTimeout)
+	for {
+		ts := tasks(t, service)
+		if len(ts) == 1 && ts[0].Status.State == "complete" {
+			break
+		}
+		if len(ts) > 1 || (len(ts) == 1 && (ts[0].Status.State == "failed" || ts[0].Status.State == "rejected")) || time.Now().After(deadline) {
+			t.Fatalf("calculator job: want one task that completes, got %+v", ts)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if out := mustDocker(t, nil, "service", "logs", "--raw", service); out != "14" {
+		t.Errorf("calculator job printed %q, want 14", out)
+	}
+}
+
+// waitAnswered waits until the load client has started; its answers are
+// only counted at the end, so this only checks it runs.
+func waitAnswered(t *testing.T, container string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(docker(t, nil, "logs", container).stderr, "requests/s") {
+		if time.Now().After(deadline) {
+			t.Fatalf("load client did not start: %s", docker(t, nil, "logs", container))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // a first second of answers before the scenario
+}
+
+// stopOneTask sends SIGTERM to one running task's container (docker stop,
+// with time for hello's whole drain) and checks that hello exited 0.
+func stopOneTask(t *testing.T, service string) {
+	t.Helper()
+	cid := strings.Fields(mustDocker(t, nil, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+service))[0]
+	mustDocker(t, nil, "stop", "--time", "30", cid)
+	if code := mustDocker(t, nil, "inspect", "--format", "{{.State.ExitCode}}", cid); code != "0" {
+		t.Errorf("hello exited %s after SIGTERM, want 0", code)
+	}
+}
+
+// stopLoad stops the load client (SIGTERM: it finishes the requests in
+// flight) and returns its summary.
+func stopLoad(t *testing.T, container string) loadSummary {
+	t.Helper()
+	mustDocker(t, nil, "stop", "--time", "30", container)
+	if code := mustDocker(t, nil, "inspect", "--format", "{{.State.ExitCode}}", container); code != "0" {
+		t.Fatalf("load client exited %s: %s", code, docker(t, nil, "logs", container))
+	}
+	r := docker(t, nil, "logs", container)
+	var sum loadSummary
+	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil {
+		t.Fatalf("load client summary: %v\n%s", err, r)
+	}
+	return sum
+}
+
+// account spreads the client's counts over the phases by start time.
+func account(sum loadSummary, phases []phase) swarmResult {
+	res := swarmResult{Date: time.Now().UTC(), Rate: swarmRate, Replicas: 3,
+		Sent: sum.Sent, OK: sum.OK, Failed: sum.Failed, Fallbacks: sum.Fallbacks, Addresses: len(sum.ByAddr)}
+	res.Phases = append(res.Phases, phase{Name: "start (client up, before the scenario)"})
+	res.Phases = append(res.Phases, phases...)
+	for _, b := range sum.Buckets {
+		p := &res.Phases[phaseAt(b.Start, phases)]
+		p.Sent += b.Sent
+		p.OK += b.OK
+		p.Failed += b.Failed
+		p.Fallbacks += b.Fallbacks
+	}
+	return res
+}
+
+// phaseAt returns the index in [start, phases...] of the phase an instant
+// (Unix nanoseconds) falls in.
+func phaseAt(at int64, phases []phase) int {
+	i := 0
+	for j, p := range phases {
+		if at >= p.Start.UnixNano() {
+			i = j + 1
+		}
+	}
+	return i
+}
+
+// firstEvents labels the first few events with their phase.
+func firstEvents(events []loadEvent, phases []phase) []string {
+	var out []string
+	for _, e := range events[:min(len(events), 40)] {
+		name := "start"
+		if i := phaseAt(e.At, phases); i > 0 {
+			name = phases[i-1].Name
+		}
+		out = append(out, fmt.Sprintf("[%s %s] %s", name, time.Unix(0, e.At).UTC().Format("15:04:05.000"), e.Error))
+	}
+	return out
+}
+
+// report prints the request counts.
+func report(t *testing.T, res swarmResult, sum loadSummary) {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "swarm rolling update: %d requests at %d/s, %d answered with the seed's body, %d failed; %d refused connections taken by the next address; %d task addresses answered\n",
+		res.Sent, res.Rate, res.OK, res.Failed, res.Fallbacks, res.Addresses)
+	for _, p := range res.Phases {
+		d := ""
+		if !p.Start.IsZero() {
+			d = p.End.Sub(p.Start).Round(100 * time.Millisecond).String()
+		}
+		fmt.Fprintf(&b, "  %-45s %7s  sent %6d  ok %6d  failed %3d  fallbacks %3d\n", p.Name, d, p.Sent, p.OK, p.Failed, p.Fallbacks)
+	}
+	if len(sum.FallbackErrors) > 0 {
+		fmt.Fprintf(&b, "  fallbacks (first): %v\n", sum.FallbackErrors[:min(len(sum.FallbackErrors), 5)])
+	}
+	t.Log(b.String())
+}

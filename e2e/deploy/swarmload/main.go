@@ -1,0 +1,317 @@
+// Command swarmload sends GET requests at a steady rate to a URL whose host
+// name resolves to several addresses (a swarm service in endpoint mode
+// dnsrr), and accounts for every one of them. The swarm test runs it in a
+// scratch image on the service's network.
+//
+// Usage:
+//
+//	swarmload -url http://hello/ -rate 200 [-timeout 5s] [-body TEXT]
+//
+// Each request resolves the name afresh and opens its own connection
+// (keep-alive off), so it reaches whichever tasks the service has now. It
+// tries the resolved addresses in order until one accepts the connection,
+// as Go's dialer, curl and browsers do; a refused address is counted as a
+// fallback. The request itself is written once and never retried: a reset,
+// a timeout, a status other than 200 or a body other than the expected one
+// is a failure.
+//
+// On SIGTERM or SIGINT it stops sending, waits for the requests in flight,
+// prints a JSON summary on standard output and exits 0. Exit status 2 means
+// bad flags.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// options are the command line.
+type options struct {
+	target  *url.URL
+	rate    int
+	timeout time.Duration
+	body    string
+	bucket  time.Duration
+}
+
+func parse(args []string, stderr io.Writer) (options, error) {
+	var o options
+	var raw string
+	fs := flag.NewFlagSet("swarmload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&raw, "url", "http://hello/", "URL to GET (http only)")
+	fs.IntVar(&o.rate, "rate", 200, "requests per second (1 to 5000)")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "limit of one request, from dial to the end of the body")
+	fs.StringVar(&o.body, "body", "Hello from Multi-Stage Build!", "the exact body every answer must have")
+	fs.DurationVar(&o.bucket, "bucket", 100*time.Millisecond, "width of the time buckets of the summary")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Hostname() == "" {
+		return o, fmt.Errorf("-url %q: want http://host[:port]/path", raw)
+	}
+	o.target = u
+	if o.rate < 1 || o.rate > 5000 {
+		return o, fmt.Errorf("-rate %d: want 1 to 5000", o.rate)
+	}
+	if o.timeout <= 0 || o.bucket <= 0 {
+		return o, errors.New("-timeout and -bucket must be positive")
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parse(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "swarmload:", err)
+		return 2
+	}
+	s := newStats(o.bucket)
+	c := newClient(o, s)
+	fmt.Fprintf(stderr, "swarmload: %d requests/s to %s\n", o.rate, o.target)
+	c.loop(ctx)
+	if err := json.NewEncoder(stdout).Encode(s.summary()); err != nil {
+		fmt.Fprintln(stderr, "swarmload:", err)
+		return 1
+	}
+	return 0
+}
+
+// client sends the requests.
+type client struct {
+	o     options
+	stats *stats
+	http  *http.Client
+	host  string
+	port  string
+	// lookup resolves host; tests replace it.
+	lookup func(ctx context.Context, host string) ([]string, error)
+}
+
+// attemptKey carries a request's dial record through its context.
+type attemptKey struct{}
+
+// attempt is what the dial of one request found.
+type attempt struct {
+	addr      string // the address that accepted
+	fallbacks []string
+}
+
+func newClient(o options, s *stats) *client {
+	port := o.target.Port()
+	if port == "" {
+		port = "80"
+	}
+	c := &client{o: o, stats: s, host: o.target.Hostname(), port: port, lookup: net.DefaultResolver.LookupHost}
+	c.http = &http.Client{
+		Timeout: o.timeout,
+		Transport: &http.Transport{
+			// A fresh connection per request: never reused, so never
+			// retried by the transport either.
+			DisableKeepAlives: true,
+			DialContext:       c.dial,
+			MaxIdleConns:      -1,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return c
+}
+
+// dial resolves the name afresh and connects to the first address that
+// accepts, recording the ones that refused.
+func (c *client) dial(ctx context.Context, network, _ string) (net.Conn, error) {
+	a, _ := ctx.Value(attemptKey{}).(*attempt)
+	ips, err := c.lookup(ctx, c.host)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %s: %w", c.host, err)
+	}
+	var d net.Dialer
+	var errs []error
+	for _, ip := range ips {
+		addr := net.JoinHostPort(ip, c.port)
+		conn, err := d.DialContext(ctx, network, addr)
+		if err == nil {
+			if a != nil {
+				a.addr = ip
+			}
+			return conn, nil
+		}
+		errs = append(errs, err)
+		if a != nil {
+			a.fallbacks = append(a.fallbacks, err.Error())
+		}
+	}
+	return nil, fmt.Errorf("no address of %s accepted: %w", c.host, errors.Join(errs...))
+}
+
+// loop sends one request every 1/rate seconds until ctx ends, then waits
+// for those in flight. When the client itself falls behind (a starved
+// machine), it does not catch up in a burst: the rate stays steady, and the
+// lost slots show as fewer requests sent.
+func (c *client) loop(ctx context.Context) {
+	interval := time.Second / time.Duration(c.o.rate)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; ; i++ {
+		next := start.Add(time.Duration(i) * interval)
+		if late := time.Since(next); late > interval {
+			start, i, next = time.Now(), 0, time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		case <-time.After(time.Until(next)):
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.once(time.Now())
+		}()
+	}
+}
+
+// once sends one request and records its outcome.
+func (c *client) once(started time.Time) {
+	a := &attempt{}
+	ctx := context.WithValue(context.Background(), attemptKey{}, a)
+	err := c.get(ctx)
+	if err != nil && a.addr != "" {
+		err = fmt.Errorf("%s, after %v: %w", a.addr, time.Since(started).Round(time.Millisecond), err)
+	}
+	c.stats.record(started, a, err)
+}
+
+func (c *client) get(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.o.target.String(), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(len(c.o.body))+1024))
+	if err != nil {
+		return fmt.Errorf("status %d, reading the body: %w", resp.StatusCode, err)
+	}
+	if resp.StatusCode != http.StatusOK || string(body) != c.o.body {
+		return fmt.Errorf("status %d, body %q", resp.StatusCode, body)
+	}
+	return nil
+}
+
+// stats accounts for every request.
+type stats struct {
+	mu      sync.Mutex
+	width   time.Duration
+	buckets map[int64]*Bucket
+	byAddr  map[string]int
+	errors  []Event
+	falls   []Event
+}
+
+// Bucket counts the requests started in one time slot.
+type Bucket struct {
+	// Start is the slot's start, Unix nanoseconds.
+	Start     int64 `json:"start"`
+	Sent      int   `json:"sent"`
+	OK        int   `json:"ok"`
+	Failed    int   `json:"failed"`
+	Fallbacks int   `json:"fallbacks"`
+}
+
+// Event is one failure or fallback.
+type Event struct {
+	// At is when its request started, Unix nanoseconds.
+	At    int64  `json:"at"`
+	Error string `json:"error"`
+}
+
+// Summary is the JSON printed at the end.
+type Summary struct {
+	Sent      int            `json:"sent"`
+	OK        int            `json:"ok"`
+	Failed    int            `json:"failed"`
+	Fallbacks int            `json:"fallbacks"`
+	ByAddr    map[string]int `json:"by_addr"`
+	Buckets   []Bucket       `json:"buckets"`
+	// Failures and FallbackErrors keep the first maxEvents of each.
+	Failures       []Event `json:"failures"`
+	FallbackErrors []Event `json:"fallback_errors"`
+}
+
+const maxEvents = 500
+
+func newStats(width time.Duration) *stats {
+	return &stats{width: width, buckets: map[int64]*Bucket{}, byAddr: map[string]int{}}
+}
+
+func (s *stats) record(started time.Time, a *attempt, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	slot := started.UnixNano() / int64(s.width) * int64(s.width)
+	b := s.buckets[slot]
+	if b == nil {
+		b = &Bucket{Start: slot}
+		s.buckets[slot] = b
+	}
+	b.Sent++
+	b.Fallbacks += len(a.fallbacks)
+	for _, f := range a.fallbacks {
+		if len(s.falls) < maxEvents {
+			s.falls = append(s.falls, Event{At: started.UnixNano(), Error: f})
+		}
+	}
+	if err != nil {
+		b.Failed++
+		if len(s.errors) < maxEvents {
+			s.errors = append(s.errors, Event{At: started.UnixNano(), Error: err.Error()})
+		}
+		return
+	}
+	b.OK++
+	s.byAddr[a.addr]++
+}
+
+func (s *stats) summary() Summary {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sum := Summary{ByAddr: s.byAddr, Failures: s.errors, FallbackErrors: s.falls}
+	for _, b := range s.buckets {
+		sum.Buckets = append(sum.Buckets, *b)
+		sum.Sent += b.Sent
+		sum.OK += b.OK
+		sum.Failed += b.Failed
+		sum.Fallbacks += b.Fallbacks
+	}
+	sort.Slice(sum.Buckets, func(i, j int) bool { return sum.Buckets[i].Start < sum.Buckets[j].Start })
+	return sum
+}
