@@ -1,7 +1,8 @@
 // Package harness takes the measurements of the benchmark report: image
 // sizes, HTTP throughput and memory, shutdown under load, the calculator's
 // engine and process, and binary sizes, each against the seeds' programs or
-// peers measured in the same run. Missed targets become rows in the report;
+// peers measured in the same run, and the request counts of a rolling
+// update on a swarm. Missed targets become rows in the report;
 // a measurement that cannot run becomes an error in its section.
 package harness
 
@@ -136,6 +137,7 @@ func Run(ctx context.Context, cfg Config) (*report.Report, []byte, error) {
 		{"5. Calculator engine", h.engine},
 		{"6. Calculator process", needs(h.calcProcess, b.calculator, b.seedCalc)},
 		{"7. Binary sizes", needs(h.binarySizes, b.hello, b.helloSym, b.calculator, b.calculatorSym, b.seedServer, b.seedCalc)},
+		{"8. Rolling update on Docker Swarm", h.swarm},
 	}
 	for _, st := range steps {
 		if err := ctx.Err(); err != nil {

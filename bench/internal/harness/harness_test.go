@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-multistage/multistage/bench/internal/report"
 )
 
 func TestParseAssignments(t *testing.T) {
@@ -205,5 +208,36 @@ func TestServerLifecycle(t *testing.T) {
 	}
 	if err := sv.alive(); err == nil {
 		t.Error("alive() after the exit: no error")
+	}
+}
+
+func TestAddSwarmRows(t *testing.T) {
+	var res swarmResult
+	if err := json.Unmarshal([]byte(`{"date":"2026-12-01T11:00:00Z","rate_per_second":200,"replicas":3,
+		"sent":1000,"ok":998,"failed":2,"fallbacks":5,"addresses":9,
+		"phases":[{"name":"start","start":"0001-01-01T00:00:00Z","end":"0001-01-01T00:00:00Z","sent":100,"ok":100},
+		{"name":"rolling update","start":"2026-12-01T11:00:00Z","end":"2026-12-01T11:00:40Z","sent":900,"ok":898,"failed":2,"fallbacks":5}]}`), &res); err != nil {
+		t.Fatal(err)
+	}
+	var s report.Section
+	addSwarmRows(&s, res)
+	want := map[string]report.Status{"failed requests": report.Fail, "answered with the seed's body": report.Fail, "requests sent": report.Info}
+	for _, row := range s.Rows {
+		if st, ok := want[row.Item]; ok && st != row.Status {
+			t.Errorf("row %q: status %v, want %v", row.Item, row.Status, st)
+		}
+	}
+	for _, part := range []string{"| rolling update | 40s | 900 | 898 | 2 | 5 |", "| start | — | 100 | 100 | 0 | 0 |"} {
+		if !strings.Contains(s.Details, part) {
+			t.Errorf("details lack %q:\n%s", part, s.Details)
+		}
+	}
+	res.Failed, res.OK = 0, res.Sent
+	s = report.Section{}
+	addSwarmRows(&s, res)
+	for _, row := range s.Rows {
+		if row.Status == report.Fail {
+			t.Errorf("row %q fails with nothing failed", row.Item)
+		}
 	}
 }
