@@ -9,6 +9,14 @@ ROOT    := github.com/go-multistage/multistage
 MODULES := hello calculator
 BIN     := bin
 
+# The Go that builds releases is named once, by go.work's toolchain line
+# (setup-go reads the same line in the workflows). Every go command run here
+# uses it, whatever GOTOOLCHAIN the environment has: the go command downloads
+# it from the module proxy when the local Go is another version. Override
+# for one run with `make GOTOOLCHAIN=local ...`.
+GO_TOOLCHAIN := $(shell sed -n 's/^toolchain[[:space:]]*//p' go.work)
+export GOTOOLCHAIN := $(GO_TOOLCHAIN)
+
 # Build information for local builds; GoReleaser and the Dockerfiles set the
 # same variables from the release.
 VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --always --dirty 2>/dev/null || echo dev)
@@ -50,12 +58,13 @@ deps: ## Install the Debian packages the tests need, when any is missing.
 	scripts/test-deps.sh
 
 .PHONY: check
-check: ## gofmt, go vet, and go.mod tidiness for every module.
+check: ## gofmt, go vet, go.mod tidiness for every module, and the one pinned Go toolchain.
 	@out=$$(gofmt -l $(MODULES) $(SIDE_MODULES)); if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet $(addsuffix /...,$(addprefix ./,$(MODULES)))
 	go vet -tags e2etest ./hello/...
 	@for m in $(SIDE_MODULES); do GOWORK=off go -C $$m vet ./... || exit 1; done
 	@for m in $(MODULES) $(SIDE_MODULES) tools/vuln tools/vulndb; do GOWORK=off go -C $$m mod tidy -diff || { echo "$$m: run go mod tidy"; exit 1; }; done
+	GOWORK=off go -C e2e test -count=1 -run '^TestToolchain' ./release/
 
 .PHONY: unit
 unit: ## Unit, fuzz-seed and integration tests with the race detector, in the workspace and per module.

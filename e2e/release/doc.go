@@ -13,7 +13,8 @@
 // Other tests check the versioning scheme on throwaway repositories of their
 // own: scripts/tag.sh (make tag) and the tags it creates, and the version,
 // tags and changelog the pinned GoReleaser takes from them, and go install
-// and go get of a release from a local clone standing in for the forge.
+// and go get of a release from a local clone standing in for the forge; and
+// that one Go toolchain, go.work's, builds everything (TestToolchainPin).
 //
 // The package has no code of its own; see README.md for how to run it.
 package release

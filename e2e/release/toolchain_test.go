@@ -1,0 +1,417 @@
+package release
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/version"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+// The Go toolchain that builds releases is named once, by the toolchain line
+// of go.work: setup-go's go-version-file reads it (with this expression, from
+// actions/setup-go's installer), the Makefile exports it as GOTOOLCHAIN, and
+// the Dockerfiles' default builder image carries the same version.
+var (
+	setupGoToolchain = regexp.MustCompile(`(?m)^toolchain go(1\.\d+(?:\.\d+|rc\d+)?)`)
+	exactRelease     = regexp.MustCompile(`^go\d+\.\d+\.\d+$`)
+	// golangImage matches a reference to the official Go image and captures
+	// its tag (1.26.8-alpine3.24, or a variable).
+	golangImage = regexp.MustCompile(`\bgolang:([^\s"'@]+)`)
+	// runsGo matches a workflow run step that starts the go command, make or
+	// a repository script (which run go).
+	runsGo = regexp.MustCompile(`(^|[\s;&|(])(go|make)(\s|$)|scripts/`)
+)
+
+// workToolchain returns the toolchain pinned in go.work, such as "go1.26.8".
+func workToolchain(goWork []byte) (string, error) {
+	m := setupGoToolchain.FindSubmatch(goWork)
+	if m == nil {
+		return "", errors.New("go.work has no toolchain line setup-go can read (toolchain go1.N.P at the start of a line)")
+	}
+	pin := "go" + string(m[1])
+	if !exactRelease.MatchString(pin) {
+		return "", fmt.Errorf("go.work pins %s: name an exact release such as go1.26.8, or setup-go installs whatever is newest", pin)
+	}
+	for _, line := range strings.Split(string(goWork), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "toolchain" && f[1] != pin {
+			return "", fmt.Errorf("go.work: toolchain line %q is not what setup-go reads (%s)", line, pin)
+		}
+	}
+	return pin, nil
+}
+
+// checkGoDirectives checks the go and toolchain directives of one go.mod or
+// go.work against the pin: the go line may not need a newer Go, and only
+// go.work names a toolchain.
+func checkGoDirectives(file, goLine, toolchain, pin string, isWork bool) error {
+	if goLine == "" {
+		return fmt.Errorf("%s has no go line", file)
+	}
+	if version.Compare("go"+goLine, pin) > 0 {
+		return fmt.Errorf("%s: go %s needs a newer Go than the pinned %s (go.work's toolchain line): lower it, or move the pin (and GO_IMAGE) first", file, goLine, pin)
+	}
+	if toolchain != "" && !isWork {
+		return fmt.Errorf("%s: toolchain %s: only go.work names the toolchain; remove the line (go mod edit -toolchain=none)", file, toolchain)
+	}
+	return nil
+}
+
+// checkImageRefs checks that every reference to the golang image in content
+// (comments aside) names the pinned Go version, and returns how many it
+// found.
+func checkImageRefs(file, content, pin string) (int, []error) {
+	want := strings.TrimPrefix(pin, "go")
+	var errs []error
+	var refs [][]string
+	for _, line := range strings.Split(content, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
+			refs = append(refs, golangImage.FindAllStringSubmatch(line, -1)...)
+		}
+	}
+	for _, m := range refs {
+		tag := m[1]
+		if tag != want && !strings.HasPrefix(tag, want+"-") {
+			errs = append(errs, fmt.Errorf("%s: golang:%s is not the pinned Go %s (go.work's toolchain line)", file, tag, want))
+		}
+	}
+	return len(refs), errs
+}
+
+// workflow is the part of a GitHub workflow the toolchain checks read.
+type workflow struct {
+	Env  map[string]any `json:"env"`
+	Jobs map[string]struct {
+		Env       map[string]any `json:"env"`
+		Container any            `json:"container"`
+		Steps     []struct {
+			Name string         `json:"name"`
+			Uses string         `json:"uses"`
+			Run  string         `json:"run"`
+			With map[string]any `json:"with"`
+			Env  map[string]any `json:"env"`
+		} `json:"steps"`
+	} `json:"jobs"`
+}
+
+// checkWorkflow checks that a workflow takes Go only from setup-go reading
+// go.work: every setup-go step has go-version-file: go.work and no
+// go-version; nothing sets GOTOOLCHAIN (setup-go itself sets it to local,
+// and reads the go line instead of the toolchain line when it is already
+// set); no job runs in a container; and every job that runs go, make or a
+// script sets up Go before.
+func checkWorkflow(file string, content []byte) []error {
+	var wf workflow
+	if err := yaml.Unmarshal(content, &wf); err != nil {
+		return []error{fmt.Errorf("%s: %v", file, err)}
+	}
+	var errs []error
+	if _, ok := wf.Env["GOTOOLCHAIN"]; ok {
+		errs = append(errs, fmt.Errorf("%s: env sets GOTOOLCHAIN; the toolchain comes from go.work through setup-go", file))
+	}
+	jobs := make([]string, 0, len(wf.Jobs))
+	for name := range wf.Jobs {
+		jobs = append(jobs, name)
+	}
+	slices.Sort(jobs)
+	for _, name := range jobs {
+		job := wf.Jobs[name]
+		where := fmt.Sprintf("%s: job %s", file, name)
+		if _, ok := job.Env["GOTOOLCHAIN"]; ok {
+			errs = append(errs, fmt.Errorf("%s: env sets GOTOOLCHAIN", where))
+		}
+		if job.Container != nil {
+			errs = append(errs, fmt.Errorf("%s runs in a container, whose Go is not the pinned one", where))
+		}
+		setUp := false
+		for i, step := range job.Steps {
+			at := fmt.Sprintf("%s, step %d (%s)", where, i+1, cmp.Or(step.Name, step.Uses, firstLine(step.Run)))
+			if _, ok := step.Env["GOTOOLCHAIN"]; ok {
+				errs = append(errs, fmt.Errorf("%s: env sets GOTOOLCHAIN", at))
+			}
+			if strings.HasPrefix(step.Uses, "actions/setup-go@") {
+				setUp = true
+				if file, _ := step.With["go-version-file"].(string); file != "go.work" {
+					errs = append(errs, fmt.Errorf("%s: setup-go must read go-version-file: go.work, not %q", at, file))
+				}
+				if _, ok := step.With["go-version"]; ok {
+					errs = append(errs, fmt.Errorf("%s: setup-go has go-version; the version comes from go.work only", at))
+				}
+				continue
+			}
+			if strings.Contains(step.Uses, "setup-go") || strings.Contains(step.Uses, "golang") {
+				errs = append(errs, fmt.Errorf("%s: takes Go from %s; use actions/setup-go with go-version-file: go.work", at, step.Uses))
+			}
+			if step.Run != "" && runsGo.MatchString(step.Run) && !setUp {
+				errs = append(errs, fmt.Errorf("%s runs Go (or make, or a script) before setup-go: it would use the runner's Go", at))
+			}
+		}
+	}
+	return errs
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}
+
+// repoFiles lists the repository's files (tracked, and untracked unless
+// ignored) that match a git pathspec glob, outside testdata.
+func repoFiles(t *testing.T, root string, globs ...string) []string {
+	t.Helper()
+	args := []string{"ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"}
+	for _, g := range globs {
+		args = append(args, ":(glob)"+g)
+	}
+	out, err := gitOut(root, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, name := range strings.Split(out, "\x00") {
+		if name == "" || slices.Contains(strings.Split(name, "/"), "testdata") {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(root, name)); err != nil {
+			continue // deleted in the working tree
+		}
+		files = append(files, name)
+	}
+	slices.Sort(files)
+	return slices.Compact(files)
+}
+
+// pinnedToolchain returns the repository root and the toolchain its go.work
+// pins.
+func pinnedToolchain(t *testing.T) (root, pin string) {
+	t.Helper()
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	goWork, err := os.ReadFile(filepath.Join(root, "go.work"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pin, err = workToolchain(goWork); err != nil {
+		t.Fatal(err)
+	}
+	return root, pin
+}
+
+// TestToolchainPin checks that the repository names the Go toolchain of its
+// releases in one place and that everything honours it: every module's go
+// line (found by globbing for go.mod, so new modules are covered), every
+// golang image reference of the product Dockerfiles and .goreleaser.yaml, and every
+// workflow's way of getting Go.
+func TestToolchainPin(t *testing.T) {
+	t.Parallel()
+	root, pin := pinnedToolchain(t)
+	t.Logf("pinned toolchain: %s", pin)
+
+	t.Run("go directives", func(t *testing.T) {
+		mods := repoFiles(t, root, "go.work", "go.mod", "**/go.mod")
+		if !slices.Contains(mods, "go.work") || len(mods) < 3 {
+			t.Fatalf("found only %q; the glob is broken", mods)
+		}
+		for _, file := range mods {
+			cmd := "mod"
+			if file == "go.work" {
+				cmd = "work"
+			}
+			out, err := run(root, []string{"GOFLAGS=", "GOWORK="}, "go", cmd, "edit", "-json", file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var d struct{ Go, Toolchain string }
+			if err := json.Unmarshal([]byte(out), &d); err != nil {
+				t.Fatalf("go %s edit -json %s: %v", cmd, file, err)
+			}
+			if err := checkGoDirectives(file, d.Go, d.Toolchain, pin, file == "go.work"); err != nil {
+				t.Error(err)
+			}
+		}
+		t.Logf("checked %d files: %q", len(mods), mods)
+	})
+
+	t.Run("golang images", func(t *testing.T) {
+		// The product Dockerfiles, at the root, and GoReleaser's defaults
+		// for them. (bench/baseline rebuilds the seeds with their own
+		// images on purpose.)
+		files := repoFiles(t, root, "Dockerfile*", ".goreleaser.yaml")
+		found := map[string]int{}
+		for _, file := range files {
+			b, err := os.ReadFile(filepath.Join(root, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, errs := checkImageRefs(file, string(b), pin)
+			found[file] = n
+			for _, err := range errs {
+				t.Error(err)
+			}
+		}
+		for _, file := range []string{"Dockerfile.hello", "Dockerfile.calculator", ".goreleaser.yaml"} {
+			if found[file] == 0 {
+				t.Errorf("%s names no golang image; its default builder image must be golang:%s-...", file, strings.TrimPrefix(pin, "go"))
+			}
+		}
+	})
+
+	t.Run("workflows", func(t *testing.T) {
+		files := repoFiles(t, root, ".github/workflows/*.yml", ".github/workflows/*.yaml")
+		if len(files) == 0 {
+			t.Fatal("no workflow found")
+		}
+		for _, file := range files {
+			b, err := os.ReadFile(filepath.Join(root, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, err := range checkWorkflow(file, b) {
+				t.Error(err)
+			}
+		}
+	})
+}
+
+// TestToolchainChecks feeds the checks of TestToolchainPin what they must
+// refuse, and what they must accept.
+func TestToolchainChecks(t *testing.T) {
+	t.Parallel()
+	t.Run("go.work", func(t *testing.T) {
+		for _, tt := range []struct {
+			work, want, wantErr string
+		}{
+			{work: "go 1.26.0\n\ntoolchain go1.26.8\n\nuse ./hello\n", want: "go1.26.8"},
+			{work: "go 1.26.0\n\nuse ./hello\n", wantErr: "no toolchain line"},
+			{work: "go 1.26.0\ntoolchain go1.26\n", wantErr: "exact release"},
+			{work: "go 1.26.0\ntoolchain go1.27rc1\n", wantErr: "exact release"},
+			{work: "go 1.26.0\n  toolchain go1.26.8\n", wantErr: "no toolchain line"},
+		} {
+			got, err := workToolchain([]byte(tt.work))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("workToolchain(%q) = %q, %v; want an error saying %q", tt.work, got, err, tt.wantErr)
+				}
+			} else if err != nil || got != tt.want {
+				t.Errorf("workToolchain(%q) = %q, %v; want %q", tt.work, got, err, tt.want)
+			}
+		}
+	})
+
+	t.Run("go directives", func(t *testing.T) {
+		for _, tt := range []struct {
+			goLine, toolchain string
+			isWork            bool
+			wantErr           string
+		}{
+			{goLine: "1.26"},
+			{goLine: "1.26.0"},
+			{goLine: "1.26.8"},
+			{goLine: "1.25.3"},
+			{goLine: "1.26.9", wantErr: "needs a newer Go"},
+			{goLine: "1.27", wantErr: "needs a newer Go"},
+			{goLine: "1.27rc1", wantErr: "needs a newer Go"},
+			{goLine: "", wantErr: "no go line"},
+			{goLine: "1.26", toolchain: "go1.26.8", wantErr: "only go.work names the toolchain"},
+			{goLine: "1.26", toolchain: "go1.26.8", isWork: true},
+		} {
+			err := checkGoDirectives("x/go.mod", tt.goLine, tt.toolchain, "go1.26.8", tt.isWork)
+			if tt.wantErr == "" && err != nil {
+				t.Errorf("go %q toolchain %q: %v", tt.goLine, tt.toolchain, err)
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("go %q toolchain %q: %v; want an error saying %q", tt.goLine, tt.toolchain, err, tt.wantErr)
+			}
+		}
+	})
+
+	t.Run("golang images", func(t *testing.T) {
+		for _, tt := range []struct {
+			content   string
+			refs, bad int
+		}{
+			{content: "ARG GO_IMAGE=golang:1.26.8-alpine3.24\nFROM ${GO_IMAGE} AS build\n", refs: 1},
+			{content: "ARG GO_IMAGE=golang:1.26.8\n", refs: 1},
+			{content: "ARG GO_IMAGE=golang:1.26.7-alpine3.24\n", refs: 1, bad: 1},
+			{content: "ARG GO_IMAGE=golang:1.26-alpine\n", refs: 1, bad: 1},
+			{content: "ARG GO_IMAGE=golang:1.26.80-alpine\n", refs: 1, bad: 1},
+			{content: "FROM golang:latest AS build\n", refs: 1, bad: 1},
+			{content: "GO_IMAGE: '{{ envOrDefault \"GO_IMAGE\" \"golang:1.27.3-alpine3.24\" }}'\n", refs: 1, bad: 1},
+			{content: "FROM scratch\n", refs: 0},
+			{content: "# the seed used golang:1.19\nFROM scratch\n", refs: 0},
+		} {
+			refs, errs := checkImageRefs("Dockerfile.x", tt.content, "go1.26.8")
+			if refs != tt.refs || len(errs) != tt.bad {
+				t.Errorf("checkImageRefs(%q) found %d references, %d bad (%v); want %d, %d", tt.content, refs, len(errs), errs, tt.refs, tt.bad)
+			}
+		}
+	})
+
+	t.Run("workflows", func(t *testing.T) {
+		const setup = "      - uses: actions/setup-go@b7ad1dad31e06c5925ef5d2fc7ad053ef454303e # v7.0.0\n        with:\n          go-version-file: go.work\n"
+		const job = "jobs:\n  test:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout@v7\n"
+		for _, tt := range []struct {
+			name, yaml, wantErr string
+		}{
+			{name: "pinned", yaml: job + setup + "      - run: make test\n"},
+			{name: "no Go needed", yaml: job + "      - run: echo IMAGE_PREFIX=ghcr.io/go-multistage >>\"$GITHUB_ENV\"\n"},
+			{name: "go-version", yaml: job + setup + "          go-version: '1.26'\n      - run: make test\n", wantErr: "has go-version"},
+			{name: "other version file", yaml: job + "      - uses: actions/setup-go@v7\n        with:\n          go-version-file: hello/go.mod\n      - run: make test\n", wantErr: "go-version-file: go.work"},
+			{name: "no version file", yaml: job + "      - uses: actions/setup-go@v7\n      - run: make test\n", wantErr: "go-version-file: go.work"},
+			{name: "runner's Go", yaml: job + "      - run: go test ./...\n", wantErr: "before setup-go"},
+			{name: "script before setup-go", yaml: job + "      - run: scripts/release-goreleaser.sh check\n" + setup, wantErr: "before setup-go"},
+			{name: "GOTOOLCHAIN in the workflow", yaml: "env:\n  GOTOOLCHAIN: local\n" + job + setup, wantErr: "GOTOOLCHAIN"},
+			{name: "GOTOOLCHAIN in a step", yaml: job + setup + "      - run: make test\n        env:\n          GOTOOLCHAIN: go1.27.3\n", wantErr: "GOTOOLCHAIN"},
+			{name: "container", yaml: "jobs:\n  test:\n    runs-on: ubuntu-24.04\n    container: golang:1.26.8\n    steps:\n" + setup + "      - run: make test\n", wantErr: "container"},
+			{name: "another action", yaml: job + "      - uses: some/setup-golang@v1\n      - run: make\n", wantErr: "takes Go from"},
+			{name: "not YAML", yaml: "jobs: [\n", wantErr: "yaml"},
+		} {
+			errs := checkWorkflow("ci.yml", []byte(tt.yaml))
+			joined := errors.Join(errs...)
+			if tt.wantErr == "" && joined != nil {
+				t.Errorf("%s: %v", tt.name, joined)
+			}
+			if tt.wantErr != "" && (joined == nil || !strings.Contains(joined.Error(), tt.wantErr)) {
+				t.Errorf("%s: %v; want an error saying %q", tt.name, joined, tt.wantErr)
+			}
+		}
+	})
+}
+
+// TestMakeUsesPinnedToolchain builds with make in a throwaway clone while
+// the environment asks for another Go (one that does not exist, so that
+// taking it fails at once): the Makefile must build with the pinned one.
+func TestMakeUsesPinnedToolchain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds calculator; skipped with -short")
+	}
+	t.Parallel()
+	root, pin := pinnedToolchain(t)
+	if got, err := run(root, []string{"GOTOOLCHAIN=local"}, "go", "env", "GOVERSION"); err != nil || got != pin {
+		need(t, fmt.Sprintf("the local Go is %s (%v), not the pinned %s: the test does not download toolchains", got, err, pin))
+	}
+	clone := filepath.Join(t.TempDir(), "repo")
+	if err := cloneWorkingTree(root, clone); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(clone, []string{"GOTOOLCHAIN=go1.99.0"}, "make", "--no-print-directory", "build-calculator"); err != nil {
+		t.Fatalf("make build-calculator with GOTOOLCHAIN=go1.99.0 in the environment: %v\n%s", err, out)
+	}
+	out, err := run(clone, nil, "go", "version", filepath.Join(clone, "bin", "calculator"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(out, ": "+pin) {
+		t.Errorf("make build-calculator built with %q, want the pinned %s", out, pin)
+	}
+}
