@@ -242,3 +242,38 @@ func TestOutputFails(t *testing.T) {
 		t.Errorf(">/dev/null: stderr %q, status %d", stderr, code)
 	}
 }
+
+// TestRoundTrip pipes the largest results the calculator prints back into
+// it: every printed number must read back as the same number.
+func TestRoundTrip(t *testing.T) {
+	tests := []struct {
+		flags []string
+		src   string
+	}{
+		{nil, "2^99999 + (2^99999 - 1)"}, // the largest integer: 30103 digits
+		{nil, "-(2^99999 + (2^99999 - 1))"},
+		{nil, "2^40000"},
+		{nil, "2^-99999"}, // exact, but 69896 digits: rounded
+		{nil, "(2^99999 + 1)/2^99999"},
+		{[]string{"-p", "10000"}, "1/7"},
+		{[]string{"-p", "10000"}, "1/3^60000"}, // tiny: 10000 digits times 10^-38630
+		{[]string{"-p", "10000"}, "2^-99999"},  // the smallest: 10^-30103
+		{[]string{"-p", "10000"}, "-1/(2^99999 + (2^99999 - 1))"},
+		{[]string{"-p", "10000"}, "(2^99999+1)/3"}, // the largest non-integer
+		{[]string{"-f"}, "2^99999/3^63000"},        // 60163 characters
+		{[]string{"-f"}, "-(3^63000 + 1)/(2^99999 + (2^99999 - 1))"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(append(tt.flags, tt.src), " "), func(t *testing.T) {
+			printed, stderr, code := run(t, nil, append(tt.flags, tt.src)...)
+			if code != 0 {
+				t.Fatalf("calculator %q: status %d, %s", tt.src, code, stderr)
+			}
+			again, stderr, code := run(t, strings.NewReader(printed), tt.flags...)
+			if code != 0 || again != printed {
+				t.Errorf("%d characters printed read back with status %d (%.200s) as %.100q..., want the same",
+					len(printed), code, stderr, again)
+			}
+		})
+	}
+}

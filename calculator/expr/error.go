@@ -125,6 +125,7 @@ var (
 	msgRange     = "number out of range (more than " + strconv.Itoa(MaxBits) + " bits)"
 	msgTooBig    = "result too large (more than " + strconv.Itoa(MaxBits) + " bits)"
 	msgTooCostly = "too much computation (work limit reached)"
+	msgBudget    = "CPU budget used up"
 )
 
 const (

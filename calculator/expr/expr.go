@@ -25,8 +25,8 @@
 //
 // Every limit is checked before the work it guards is done, so that any
 // input is refused or evaluated quickly: see [MaxLength], [MaxDepth],
-// [MaxDigits], [MaxBits] and [MaxWork]. A refusal is an [*Error] like any
-// other.
+// [MaxDigits], [MaxBits], [MaxLiteralBits] and [MaxWork], and a [Budget]
+// shared by several evaluations. A refusal is an [*Error] like any other.
 package expr
 
 // Limits on what Eval accepts. Each is reported as an *Error naming it.
@@ -38,24 +38,33 @@ const (
 	// exponents: "((1))" has depth 2, and so has "2^2^2".
 	MaxDepth = 1000
 
-	// MaxDigits is the most digits a number literal may have.
-	MaxDigits = 10_000
+	// MaxDigits is the most digits a number literal may have: as many
+	// as the largest integer has (2^MaxBits - 1), so that every number
+	// Decimal and Fraction print can be read back.
+	MaxDigits = 30_103
 
 	// MaxBits is the largest numerator or denominator, in bits (about
-	// 30,100 decimal digits), of any number: literals, intermediate
-	// results and the result. Operations whose result would be larger are
-	// refused before they are computed, using the sizes of their operands
-	// (so 2^1000000000, 9^9^9 and 1e1000000000 are refused at once).
+	// 30,100 decimal digits), of any number: intermediate results and the
+	// result, and the numerators of literals. Operations whose result
+	// would be larger are refused before they are computed, using the
+	// sizes of their operands (so 2^1000000000, 9^9^9 and 1e1000000000 are
+	// refused at once).
 	MaxBits = 100_000
 
-	// MaxWork bounds the big-number work of one evaluation. Before each
-	// operation on big integers, its cost is estimated from the sizes of
-	// its operands (in units of about a nanosecond: m·n for multiplying or
-	// dividing m- and n-word integers, 12·m·n for their greatest common
-	// divisor) and refused if the total would pass MaxWork. This keeps any
-	// evaluation to a fraction of a second; values that fit in 64 bits
-	// cost nothing.
-	MaxWork = 250_000_000
+	// MaxLiteralBits is the largest denominator of a literal, in bits:
+	// that of 10^40103, so that a result rounded to MaxPrecision digits
+	// reads back even when it is as small as a result can be (about
+	// 10^-30103). Arithmetic on such a literal must bring its denominator
+	// back within MaxBits.
+	MaxLiteralBits = 133_220
+
+	// MaxWork bounds the big-number work of one evaluation, in units of
+	// about a nanosecond of CPU time. Before each operation on big
+	// integers its cost is estimated from the sizes of its operands, as
+	// an upper bound of what it takes, and refused if the total would
+	// pass MaxWork. This keeps any evaluation within about 40 ms, checked
+	// before the work is done; values that fit in 64 bits cost nothing.
+	MaxWork = 40_000_000
 )
 
 // Options configure Eval. The zero Options is ready to use.
@@ -64,6 +73,18 @@ type Options struct {
 	// is false, using "ans" is an error.
 	Ans    Value
 	HasAns bool
+
+	// Budget, when not nil, is shared by evaluations, such as those of the
+	// lines of one input: each may do at most MaxWork units of work and
+	// at most what is left of the budget, and Eval subtracts the work it
+	// did. Beyond the budget it fails with "CPU budget used up".
+	Budget *Budget
+}
+
+// Budget is an amount of big-number work in the units of MaxWork (about
+// a nanosecond of CPU time each), for Options.Budget.
+type Budget struct {
+	Left int64
 }
 
 // Eval parses and evaluates the expression src. The error, if any, is an
@@ -74,6 +95,12 @@ func Eval(src string, opts Options) (Value, error) {
 		return Value{}, newError(src, MaxLength, msgTooLong)
 	}
 	p := parser{src: src, ans: opts.Ans.norm(), hasAns: opts.HasAns}
+	if b := opts.Budget; b != nil {
+		if b.Left < MaxWork {
+			p.budget, p.budgeted = max(b.Left, 0), true
+		}
+		defer func() { b.Left -= p.work }()
+	}
 	v := p.parse()
 	if p.err != nil {
 		return Value{}, p.err

@@ -273,7 +273,10 @@ func TestLimits(t *testing.T) {
 		{"deepest nesting", nest(expr.MaxDepth), "1"},
 		{"longest power tower", powers(expr.MaxDepth), "1"},
 		{"most digits", digits + " - " + digits, "0"},
-		{"most digits with underscores", "1_" + strings.Repeat("0", expr.MaxDigits-1) + " / 10^9999", "1"},
+		{"most digits with underscores", "1_" + strings.Repeat("0", expr.MaxDigits-1) + " / 10^" + itoa(expr.MaxDigits-1), "1"},
+		{"smallest literal", "1e-40103 * 10^30000 * 10^10103", "1"},
+		{"literal with the largest denominator", "1." + strings.Repeat("1", 30000) + "e-10103 * 0", "0"},
+		{"largest printed integer", "(" + strings.Repeat("9", expr.MaxDigits-1) + "*3 + 2) - 3*10^30102 + 1", "0"},
 		{"largest power of 2", "2^99999 / 2^99998", "2"},
 		{"largest power of 10", "1e30102 / 10^30101", "10"},
 		{"smallest power of 10", "1e-30102 * 10^30102", "1"},
@@ -282,14 +285,14 @@ func TestLimits(t *testing.T) {
 	for _, tt := range ok {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := eval(t, tt.src).String(); got != tt.want {
-				t.Errorf("Eval = %s, want %s", got, tt.want)
+				t.Errorf("Eval = %.80s, want %.80s", got, tt.want)
 			}
 		})
 	}
 
 	tooLong := "expression too long (more than 65536 bytes)"
 	tooDeep := "nesting too deep (more than 1000 levels)"
-	tooMany := "too many digits in number (more than 10000)"
+	tooMany := "too many digits in number (more than 30103)"
 	outOfRange := "number out of range (more than 100000 bits)"
 	tooBig := "result too large (more than 100000 bits)"
 	bad := []struct {
@@ -304,7 +307,9 @@ func TestLimits(t *testing.T) {
 		{"literal too small", "1e-1000000000", outOfRange, 1},
 		{"literal exponent overflowing", "1e99999999999999999999999999", outOfRange, 1},
 		{"literal just too large", "1e30103", outOfRange, 1},
-		{"literal just too small", "1e-30103", outOfRange, 1},
+		{"literal just too small", "1e-40104", outOfRange, 1},
+		{"literal numerator too large", strings.Repeat("9", expr.MaxDigits), outOfRange, 1},
+		{"literal denominator just too large", "1." + strings.Repeat("1", 30000) + "e-10104", outOfRange, 1},
 		{"power too large", "2 ^ 1000000000", tooBig, 3},
 		{"power of power", "9^9^9", tooBig, 2},
 		{"power just too large", "2^100000", tooBig, 2},
@@ -336,9 +341,9 @@ func TestWorkLimit(t *testing.T) {
 	if !errors.As(err, &e) || e.Msg != "too much computation (work limit reached)" {
 		t.Fatalf("Eval: %v, want the work limit", err)
 	}
-	// It stopped at one of the subtractions.
-	if e.Offset < len(term) || src[e.Offset] != '-' {
-		t.Errorf("error at offset %d (%q), want at a \"-\"", e.Offset, src[e.Offset:])
+	// It stopped at an operator after the first term.
+	if e.Offset < len(term) || !strings.ContainsRune("-/", rune(src[e.Offset])) {
+		t.Errorf("error at offset %d (%.20q), want at a \"-\" or \"/\"", e.Offset, src[e.Offset:])
 	}
 }
 

@@ -18,8 +18,9 @@ const (
 )
 
 // Decimal returns v in decimal. Integers are shown in full, and so are
-// values with a finite decimal expansion (7/2 is "3.5"). Other values are
-// rounded to prec significant digits (at least 1, at most MaxPrecision),
+// values with a finite decimal expansion of at most MaxDigits digits
+// (7/2 is "3.5"). Other values are rounded to nearest, half away from
+// zero, to prec significant digits (at least 1, at most MaxPrecision),
 // trailing zeros dropped. Non-integers use exponent form when their
 // decimal exponent is below -4 (0.0001 but 1e-5), and so do rounded ones
 // when it is at least prec: 1/3 is "0.33333333333333333333" and 10^30/3
@@ -48,10 +49,19 @@ func (v Value) Decimal(prec int) string {
 		return rounded(n, d, prec)
 	}
 	k := max(a, b)
+	// The digits are those of |n|·2^(k-a)·5^(k-b): about
+	// 0.30103·(bits(n) + k - a) + 0.69897·(k - b) of them.
+	if (n.BitLen()+int(k-a))*30103+int(k-b)*69897 > (MaxDigits+1)*100000 {
+		return rounded(n, d, prec)
+	}
 	x := new(big.Int).Abs(n)
 	x.Lsh(x, k-a)
 	x.Mul(x, new(big.Int).Exp(big.NewInt(5), big.NewInt(int64(k-b)), nil))
-	return exact(n.Sign() < 0, x.String(), int(k))
+	digits := x.String()
+	if len(digits) > MaxDigits {
+		return rounded(n, d, prec)
+	}
+	return exact(n.Sign() < 0, digits, int(k))
 }
 
 // Fraction returns v as an exact fraction "n/d" in lowest terms, with
@@ -90,21 +100,21 @@ func smallDecimal(num, den int64) (string, bool) {
 	return exact(num < 0, strconv.FormatInt(x, 10), k), true
 }
 
-// strip5 divides x by 5 as often as it can and returns how often.
+// strip5 divides x by 5 as often as it can and returns how often. It
+// divides by 5^(2^i) from the largest i that can fit down, so that the
+// count is found bit by bit in a few divisions, not one for each 5.
 func strip5(x *big.Int) uint {
-	const k = 27 // 5^27 is the largest power of 5 in a uint64
+	powers := []*big.Int{big.NewInt(5)} // powers[i] = 5^(2^i)
+	for last := powers[0]; 2*last.BitLen()-1 <= x.BitLen(); {
+		last = new(big.Int).Mul(last, last)
+		powers = append(powers, last)
+	}
 	var n uint
 	q, r := new(big.Int), new(big.Int)
-	for _, step := range [...]struct {
-		div *big.Int
-		n   uint
-	}{{big.NewInt(7450580596923828125), k}, {big.NewInt(5), 1}} {
-		for {
-			if q.QuoRem(x, step.div, r); r.Sign() != 0 {
-				break
-			}
+	for i := len(powers) - 1; i >= 0; i-- {
+		if q.QuoRem(x, powers[i], r); r.Sign() == 0 {
 			x.Set(q)
-			n += step.n
+			n += 1 << i
 		}
 	}
 	return n
@@ -171,9 +181,9 @@ func rounded(n, d *big.Int, prec int) string {
 		}
 		break
 	}
-	// Round to nearest; a tie cannot happen, as x/d has no finite
-	// decimal expansion.
-	if r.Lsh(r, 1).Cmp(div) > 0 {
+	// Round to nearest, a tie away from zero (ties only happen for values
+	// with a finite decimal expansion longer than MaxDigits).
+	if r.Lsh(r, 1).Cmp(div) >= 0 {
 		if q.Add(q, bigOne).Cmp(hi) == 0 {
 			q.Set(lo)
 			e++

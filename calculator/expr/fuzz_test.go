@@ -11,8 +11,9 @@ import (
 
 // FuzzEval checks that Eval never panics, that its errors are *expr.Error
 // with a column inside the input, and, when src evaluates, that (src)
-// gives the same value, (src) - (src) gives 0, and the exact fraction
-// printed for it reads back as the same value.
+// gives the same value, (src) - (src) gives 0, the exact fraction printed
+// for it reads back as the same value, and its decimal form reads back
+// and prints the same. An error's snippet is two lines of valid UTF-8.
 //
 //	go test ./expr -run '^$' -fuzz FuzzEval -fuzztime 10s
 func FuzzEval(f *testing.F) {
@@ -30,12 +31,13 @@ func FuzzEval(f *testing.F) {
 			checkFuzzError(t, src, err)
 			return
 		}
-		_ = v.String()
-		if frac := v.Fraction(); len(frac) < expr.MaxDigits {
-			w, err := expr.Eval(frac, expr.Options{})
-			if err != nil || w.Cmp(v) != 0 {
-				t.Fatalf("Eval(%q) = %s, but Eval(%q) = %v, %v", src, frac, frac, w.Fraction(), err)
-			}
+		frac := v.Fraction()
+		if w, err := expr.Eval(frac, expr.Options{}); err != nil || w.Cmp(v) != 0 {
+			t.Fatalf("Eval(%q) = %.100s, but Eval(%.100q) = %.100v, %v", src, frac, frac, w.Fraction(), err)
+		}
+		dec := v.String()
+		if w, err := expr.Eval(dec, expr.Options{}); err != nil || w.String() != dec {
+			t.Fatalf("Eval(%q) = %.100s, but Eval(%.100q) = %.100v, %v", src, dec, dec, w, err)
 		}
 		if strings.Contains(src, "#") {
 			return // the comment would swallow what follows
@@ -65,6 +67,9 @@ func checkFuzzError(t *testing.T, src string, err error) {
 	if e.Msg == "" || e.Offset < 0 || e.Offset > len(src) ||
 		e.Column != utf8.RuneCountInString(src[:e.Offset])+1 {
 		t.Fatalf("Eval(%q): bad error %+v", src, e)
+	}
+	if s := e.Snippet(0); strings.Count(s, "\n") != 2 || !strings.HasSuffix(s, "^\n") || !utf8.ValidString(s) {
+		t.Fatalf("Eval(%q): bad snippet %q", src, s)
 	}
 }
 

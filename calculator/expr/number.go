@@ -116,7 +116,7 @@ scan:
 	switch f {
 	case faultNone:
 	case faultTooCostly:
-		p.fail(p.start, msgTooCostly)
+		p.fail(p.start, p.costlyMsg())
 	default:
 		p.fail(p.start, msgRange)
 	}
@@ -147,31 +147,74 @@ func (p *parser) literal(m uint64, fits bool, sig, k int, text string) (Value, f
 	if tooLarge(sig, k) {
 		return Value{}, faultTooBig
 	}
-	// Reading d digits costs about 10·(d/19)² units (see calc).
-	if w := int64(sig/19 + 2); !p.charge(10 * w * w) {
+	// Reading d digits costs about 2·(d/19)² units (see calc).
+	if w := int64(sig/19 + 2); !p.charge(opCost + 2*w*w) {
 		return Value{}, faultTooCostly
 	}
 	n := digitsValue(text)
-	ak := abs64(int64(k))
-	scale := p.expInt(big.NewInt(10), ak, int64(ak)*10/(3*64)+1)
 	if k >= 0 {
-		return p.done(p.mulInt(n, scale), bigOne)
+		n = p.mulInt(n, p.expInt(big.NewInt(10), uint64(k), int64(k)*10/(3*64)+1))
+		if n.BitLen() > MaxBits {
+			return Value{}, faultTooBig
+		}
+		return p.done(n, bigOne)
 	}
-	g := p.gcd(n, scale)
-	return p.done(p.quoInt(n, g), p.quoInt(scale, g))
+	n, d := p.reduce10(n, -k)
+	if p.over {
+		return Value{}, faultTooCostly
+	}
+	if n.BitLen() > MaxBits || d.BitLen() > MaxLiteralBits {
+		return Value{}, faultTooBig
+	}
+	return fromBig(n, d), faultNone
 }
 
 // tooLarge reports whether a number with sig > 0 significant digits times
-// 10^k surely has a numerator or denominator of more than MaxBits bits.
+// 10^k surely has a numerator of more than MaxBits bits, or a denominator
+// of more than MaxLiteralBits bits.
 func tooLarge(sig, k int) bool {
 	// The number is at least 10^(sig-1+k); when k < 0, its denominator
 	// is at least 10^(-k) over the sig-digit numerator: more than
 	// 10^(-k-sig). And 10^x has more than x·3.3219 bits.
-	x := sig - 1 + k
+	x, limit := sig-1+k, int64(MaxBits)
 	if k < 0 {
-		x = -k - sig
+		x, limit = -k-sig, MaxLiteralBits
 	}
-	return sig > 0 && x > 0 && int64(x)*33219/10000 >= MaxBits
+	return sig > 0 && x > 0 && int64(x)*33219/10000 >= limit
+}
+
+// reduce10 returns n/10^k in lowest terms, n > 0. Its denominator is
+// 2^a·5^b, so instead of a costly greatest common divisor it takes the
+// factors 2 from n by a shift, and the factors 5 by dividing by 5^(2^i)
+// from the largest i down, as binary digits of their number.
+func (c *calc) reduce10(n *big.Int, k int) (num, den *big.Int) {
+	twos := min(int(n.TrailingZeroBits()), k)
+	if twos > 0 && c.charge(addCost(words(n), 0)) {
+		n = new(big.Int).Rsh(n, uint(twos))
+	}
+	// powers[i] is 5^(2^i), for 2^i ≤ k.
+	powers := []*big.Int{big.NewInt(5)}
+	for 2<<(len(powers)-1) <= k {
+		last := powers[len(powers)-1]
+		powers = append(powers, c.mulInt(last, last))
+	}
+	fives := 0
+	q, r := new(big.Int), new(big.Int)
+	for i := len(powers) - 1; i >= 0; i-- {
+		if fives+1<<i > k || !c.charge(quoCost(words(n), words(powers[i]))) {
+			continue
+		}
+		if q.QuoRem(n, powers[i], r); r.Sign() == 0 {
+			n, q = q, n
+			fives += 1 << i
+		}
+	}
+	w := int64(k-fives)*7/(3*64) + 1 // 5^x has about 2.33·x bits
+	den = c.expInt(big.NewInt(5), uint64(k-fives), w)
+	if c.charge(addCost(words(den), 0)) {
+		den.Lsh(den, uint(k-twos))
+	}
+	return new(big.Int).Set(n), den
 }
 
 // digitsValue returns the integer made of the digits of text, ignoring

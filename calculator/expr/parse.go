@@ -41,6 +41,14 @@ type parser struct {
 	evalErr *Error // the first evaluation error, if any
 }
 
+// costlyMsg returns the message for reaching the work limit.
+func (p *parser) costlyMsg() string {
+	if p.budgeted {
+		return msgBudget
+	}
+	return msgTooCostly
+}
+
 func (p *parser) parse() Value {
 	p.next()
 	if p.tok == tokEOF && p.err == nil {
@@ -231,7 +239,7 @@ func (p *parser) check(f fault, at, divisor int) {
 	case faultTooBig:
 		p.evalFail(at, msgTooBig)
 	case faultTooCostly:
-		p.evalFail(at, msgTooCostly)
+		p.evalFail(at, p.costlyMsg())
 	default:
 		p.evalFail(at, msgFracExp)
 	}

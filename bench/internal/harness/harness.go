@@ -136,6 +136,7 @@ func Run(ctx context.Context, cfg Config) (*report.Report, []byte, error) {
 		{"4b. docker stop", h.dockerStop},
 		{"5. Calculator engine", h.engine},
 		{"6. Calculator process", needs(h.calcProcess, b.calculator, b.seedCalc)},
+		{"6b. Calculator worst-case lines", needs(h.worstCase, b.calculator)},
 		{"7. Binary sizes", needs(h.binarySizes, b.hello, b.helloSym, b.calculator, b.calculatorSym, b.seedServer, b.seedCalc)},
 		{"8. Rolling update on Docker Swarm", h.swarm},
 	}

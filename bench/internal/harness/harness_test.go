@@ -241,3 +241,22 @@ func TestAddSwarmRows(t *testing.T) {
 		}
 	}
 }
+
+// TestWorstLines checks the worst-case lines: within the calculator's
+// length limit, named once each, the start-up line first.
+func TestWorstLines(t *testing.T) {
+	lines := worstLines()
+	if lines[0].name != baselineLine {
+		t.Errorf("first line %q, want the start-up line", lines[0].name)
+	}
+	seen := map[string]bool{}
+	for _, l := range lines {
+		if len(l.line) > 64<<10 || strings.Contains(l.line, "\n") {
+			t.Errorf("%s: %d bytes or a newline: not one line within the limit", l.name, len(l.line))
+		}
+		if seen[l.name] {
+			t.Errorf("%s: named twice", l.name)
+		}
+		seen[l.name] = true
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-multistage/multistage/calculator/expr"
 	"github.com/go-multistage/multistage/calculator/internal/buildinfo"
@@ -40,7 +41,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, tty Terminal)
 	case opts.version:
 		return finish(stdout, stderr, name+" "+buildinfo.Get().String()+"\n")
 	}
-	s := &session{precision: opts.precision, fraction: opts.fraction}
+	s := &session{precision: opts.precision, fraction: opts.fraction, budget: opts.budget}
 	switch {
 	case len(opts.expr) > 0:
 		return runArgs(s, strings.Join(opts.expr, " "), stdout, stderr)
@@ -54,6 +55,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, tty Terminal)
 type options struct {
 	precision int
 	fraction  bool
+	budget    time.Duration // for the lines of standard input; 0: none
 	help      bool
 	version   bool
 	expr      []string // the words of the expression
@@ -68,7 +70,7 @@ func (e usageError) Error() string { return string(e) }
 // that starts with "-" is an option only when a letter follows the dashes,
 // so "-3 + 4" and "-(1)" start an expression.
 func parseArgs(args []string) (options, error) {
-	o := options{precision: expr.DefaultPrecision}
+	o := options{precision: expr.DefaultPrecision, budget: DefaultBudget}
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
 		if arg == "--" {
@@ -90,6 +92,20 @@ func parseArgs(args []string) (options, error) {
 			o.version = true
 		case "-f", "--fraction":
 			o.fraction = true
+		case "--budget":
+			if !hasValue {
+				if i+1 == len(args) {
+					return o, usageError("option " + flag + " needs a value")
+				}
+				i++
+				value, hasValue = args[i], true
+			}
+			d, err := parseBudget(value)
+			if err != nil {
+				return o, err
+			}
+			o.budget = d
+			continue
 		case "-p", "--precision":
 			if !hasValue {
 				if i+1 == len(args) {
@@ -115,6 +131,26 @@ func parseArgs(args []string) (options, error) {
 	return o, nil
 }
 
+// DefaultBudget is the CPU time the big-number work of one standard input
+// may take in all (see expr.Budget), unless --budget says otherwise.
+const DefaultBudget = time.Minute
+
+// parseBudget reads the value of --budget: a duration such as 30s or 5m,
+// or 0 or off for no budget.
+func parseBudget(value string) (time.Duration, error) {
+	if value == "off" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(value)
+	if value == "0" {
+		d, err = 0, nil
+	}
+	if err != nil || d < 0 {
+		return 0, usageError("invalid budget " + strconv.Quote(value) + ": want a duration such as 30s or 5m, or off")
+	}
+	return d, nil
+}
+
 // isOption reports whether arg is "-x…" or "--x…" with x a letter.
 func isOption(arg string) bool {
 	s, ok := strings.CutPrefix(arg, "-")
@@ -130,6 +166,8 @@ func isOption(arg string) bool {
 type session struct {
 	precision int
 	fraction  bool
+	budget    time.Duration // see options; used by the standard-input mode
+	work      *expr.Budget  // what is left of it, when one applies
 	ans       expr.Value
 	hasAns    bool
 }
@@ -142,7 +180,7 @@ func (s *session) eval(src string) (out string, err error) {
 			out, err = "", internalError{r}
 		}
 	}()
-	v, err := expr.Eval(src, expr.Options{Ans: s.ans, HasAns: s.hasAns})
+	v, err := expr.Eval(src, expr.Options{Ans: s.ans, HasAns: s.hasAns, Budget: s.work})
 	if err != nil {
 		return "", err
 	}
@@ -228,14 +266,17 @@ Options, before the expression (-3 + 4 is an expression, not an option):
   -p, --precision N   significant digits of results that have no finite
                       decimal expansion, such as 1/3 (default 20, 1 to 10000)
   -f, --fraction      print non-integer results as exact fractions: 7/2
+  --budget D          CPU time the big-number work of all the input lines
+                      may take (default 1m; 0 or off: no limit), such as 30s
   -h, --help          print this help
   -v, --version       print the version
   --                  end the options
 
 ` + exprHelp + `
 Input lines: blank lines and # comments are skipped; exit or quit stops.
-Limits: 64 KiB per line, nesting depth 1000, 10000 digits per number,
-100000 bits per numerator or denominator, a work limit per expression.
+Limits: 64 KiB per line, nesting depth 1000, 30103 digits per number,
+100000 bits per numerator or denominator, about 40 ms of work per
+expression, and the --budget for all the input lines.
 Exit status: 0 success, 1 an expression failed, 2 usage error.
 `
 

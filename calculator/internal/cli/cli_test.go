@@ -73,6 +73,10 @@ func TestArgs(t *testing.T) {
 		{[]string{"-p", "abc"}, "", "calculator: invalid precision \"abc\": want a whole number from 1 to 10000\n" + seeUsage, ExitUsage},
 		{[]string{"--precision=10001"}, "", "calculator: invalid precision \"10001\": want a whole number from 1 to 10000\n" + seeUsage, ExitUsage},
 		{[]string{"--fraction=yes"}, "", "calculator: option --fraction takes no value\n" + seeUsage, ExitUsage},
+		{[]string{"--budget"}, "", "calculator: option --budget needs a value\n" + seeUsage, ExitUsage},
+		{[]string{"--budget=abc", "1"}, "", "calculator: invalid budget \"abc\": want a duration such as 30s or 5m, or off\n" + seeUsage, ExitUsage},
+		{[]string{"--budget", "-1s", "1"}, "", "calculator: invalid budget \"-1s\": want a duration such as 30s or 5m, or off\n" + seeUsage, ExitUsage},
+		{[]string{"--budget", "1ns", "(5^43000 + 1)/7^35000 * 0"}, "0\n", "", ExitOK}, // not for arguments
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -158,6 +162,32 @@ func TestStream(t *testing.T) {
 					stdout, stderr, code, tt.stdout, tt.stderr, tt.code)
 			}
 		})
+	}
+}
+
+// TestBudget checks that --budget bounds the big-number work of all the
+// lines together: a line that would pass it fails, and the lines after it
+// still run if they need none.
+func TestBudget(t *testing.T) {
+	heavy := "(5^43000 + 1)/7^35000 * 0" // about 21 ms of estimated work
+	in := heavy + "\n" + heavy + "\n1 + 1\n"
+	budgetUsed := "error: line 2: CPU budget used up at column 14\n" + caret(heavy, 14)
+	tests := []struct {
+		budget, stdout, stderr string
+		code                   int
+	}{
+		{"30ms", "0\n2\n", budgetUsed, ExitError},
+		{"30000000ns", "0\n2\n", budgetUsed, ExitError},
+		{"1m", "0\n0\n2\n", "", ExitOK},
+		{"off", "0\n0\n2\n", "", ExitOK},
+		{"0", "0\n0\n2\n", "", ExitOK},
+	}
+	for _, tt := range tests {
+		stdout, stderr, code := run(t, []string{"--budget", tt.budget}, strings.NewReader(in), nil)
+		if stdout != tt.stdout || stderr != tt.stderr || code != tt.code {
+			t.Errorf("--budget %s: stdout %q, stderr %q, status %d\nwant stdout %q, stderr %q, status %d",
+				tt.budget, stdout, stderr, code, tt.stdout, tt.stderr, tt.code)
+		}
 	}
 }
 

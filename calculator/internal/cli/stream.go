@@ -29,6 +29,9 @@ var msgLineTooLong = "line too long (more than " + strconv.Itoa(maxLine) + " byt
 // maxLine is reported and skipped without being kept. When stdin is empty
 // it prints a hint instead.
 func runStream(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
+	if s.budget > 0 {
+		s.work = &expr.Budget{Left: s.budget.Nanoseconds()} // units of about 1 ns
+	}
 	st := &stream{
 		s:      s,
 		in:     bufio.NewReaderSize(stdin, maxLine+2), // the line, "\r" and "\n"
