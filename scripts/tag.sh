@@ -196,4 +196,13 @@ trap - EXIT
 
 printf 'Tagged %s as %s.\n' "$(git rev-parse --short "$head")" "${tags[*]}"
 printf 'Nothing is pushed. To publish the release, push the tags:\n'
-printf '  git push origin %s\n' "${tags[*]}"
+# GitHub starts no workflow for a push of more than three tags at once, so
+# larger sets go as the release tag alone, then the module tags by three.
+if ((${#tags[@]} <= 3)); then
+	printf '  git push origin %s\n' "${tags[*]}"
+else
+	printf '  git push origin %s\n' "$version"
+	for ((i = 1; i < ${#tags[@]}; i += 3)); do
+		printf '  git push origin %s\n' "${tags[*]:i:3}"
+	done
+fi

@@ -105,8 +105,8 @@ func TestGoInstall(t *testing.T) {
 		if v != version {
 			r.commit("feat: after " + version)
 		}
-		if code, stderr := runTag(t, r, v); code != 0 {
-			t.Fatalf("scripts/tag.sh %s: exit %d: %s", v, code, stderr)
+		if res := runTag(t, r, v); res.code != 0 {
+			t.Fatalf("scripts/tag.sh %s: exit %d: %s", v, res.code, res.stderr)
 		}
 	}
 	r.commit("feat: work after the candidate, untagged")

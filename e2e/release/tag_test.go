@@ -150,16 +150,21 @@ func goMods(modules []string) []string {
 	return names
 }
 
-// runTag runs scripts/tag.sh of the repository with args and returns its exit
-// code and standard error.
-func runTag(t *testing.T, r gitRepo, args ...string) (int, string) {
+// cmdResult is how a command ended and what it printed.
+type cmdResult struct {
+	code           int
+	stdout, stderr string
+}
+
+// runTag runs scripts/tag.sh of the repository with args.
+func runTag(t *testing.T, r gitRepo, args ...string) cmdResult {
 	t.Helper()
 	return runExit(t, r.dir, filepath.Join(r.dir, "scripts", "tag.sh"), args...)
 }
 
-// runExit runs a command with gitEnv and returns its exit code and its
-// standard error (standard output is logged).
-func runExit(t *testing.T, dir, name string, args ...string) (int, string) {
+// runExit runs a command with gitEnv and returns how it ended; only a
+// command that cannot start fails the test.
+func runExit(t *testing.T, dir, name string, args ...string) cmdResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -170,16 +175,35 @@ func runExit(t *testing.T, dir, name string, args ...string) (int, string) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	t.Logf("%s %q: stdout:\n%s\nstderr:\n%s", filepath.Base(name), args, stdout.String(), stderr.String())
+	res := cmdResult{stdout: stdout.String(), stderr: stderr.String()}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
-		return 0, stderr.String()
 	case errors.As(err, &exit):
-		return exit.ExitCode(), stderr.String()
+		res.code = exit.ExitCode()
 	default:
 		t.Fatalf("%s %q: %v", name, args, err)
-		return -1, ""
 	}
+	return res
+}
+
+// pushCommands returns the push commands scripts/tag.sh prints for version:
+// one, unless GitHub's limit of three tags per push (beyond which it starts
+// no workflow) splits them into the release tag alone, then the module tags
+// by three.
+func pushCommands(version string, modules []string) string {
+	tags := []string{version}
+	for _, dir := range modules {
+		tags = append(tags, dir+"/"+version)
+	}
+	if len(tags) <= 3 {
+		return "  git push origin " + strings.Join(tags, " ") + "\n"
+	}
+	out := "  git push origin " + version + "\n"
+	for rest := tags[1:]; len(rest) > 0; rest = rest[min(3, len(rest)):] {
+		out += "  git push origin " + strings.Join(rest[:min(3, len(rest))], " ") + "\n"
+	}
+	return out
 }
 
 // TestTagScript runs scripts/tag.sh on throwaway repositories: each success
@@ -238,6 +262,17 @@ func TestTagScript(t *testing.T) {
 			name: "other tags do not count",
 			prepare: func(r gitRepo, _ []string) {
 				r.tag("nightly", "v9-old", "docs/v9.0.0", "release-9.0.0")
+			},
+			args: []string{"v1.0.0"}, onHead: []string{"v1.0.0"},
+		},
+		{
+			name: "a fourth module: the push is split",
+			prepare: func(r gitRepo, _ []string) {
+				r.write("web/go.mod", "module github.com/go-multistage/multistage/web\n\ngo 1.26\n")
+				if _, err := run(r.dir, []string{"GOFLAGS=", "GOWORK="}, "go", "work", "edit", "-use=./web"); err != nil {
+					r.t.Fatal(err)
+				}
+				r.commit("feat: web module")
 			},
 			args: []string{"v1.0.0"}, onHead: []string{"v1.0.0"},
 		},
@@ -316,7 +351,8 @@ func TestTagScript(t *testing.T) {
 				tt.prepare(r, modules)
 			}
 			before := r.tags()
-			code, stderr := runTag(t, r, tt.args...)
+			res := runTag(t, r, tt.args...)
+			code, stderr := res.code, res.stderr
 			if tt.refusal != "" {
 				if code != 2 {
 					t.Errorf("exit code %d, want 2 (refusal)", code)
@@ -332,6 +368,11 @@ func TestTagScript(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit code %d, want 0; standard error: %s", code, stderr)
 			}
+			modules = workModules(t, r.dir)
+			version := tt.args[0]
+			if want := pushCommands(version, modules); !strings.Contains(res.stdout, want) {
+				t.Errorf("standard output does not tell how to push:\n%s\nwant:\n%s", res.stdout, want)
+			}
 			want := before
 			for _, v := range tt.onHead {
 				want = append(want, releaseTags(v, modules)...)
@@ -341,7 +382,6 @@ func TestTagScript(t *testing.T) {
 				t.Errorf("tags = %q, want %q", got, want)
 			}
 			head := r.git("rev-parse", "HEAD")
-			version := tt.args[0]
 			for _, tag := range releaseTags(version, modules) {
 				if typ := r.git("cat-file", "-t", "refs/tags/"+tag); typ != "tag" {
 					t.Errorf("%s is a %s, want an annotated tag", tag, typ)
@@ -370,17 +410,17 @@ func TestMakeTag(t *testing.T) {
 	r.tag(releaseTags("v1.2.3", modules)...)
 	r.commit("fix: after v1.2.3")
 
-	if code, stderr := runExit(t, r.dir, "make", "--no-print-directory", "tag"); code == 0 || !strings.Contains(stderr, "usage: make tag VERSION=") {
-		t.Errorf("make tag without VERSION: exit %d, standard error %q; want a usage error", code, stderr)
+	if res := runExit(t, r.dir, "make", "--no-print-directory", "tag"); res.code == 0 || !strings.Contains(res.stderr, "usage: make tag VERSION=") {
+		t.Errorf("make tag without VERSION: exit %d, standard error %q; want a usage error", res.code, res.stderr)
 	}
-	if code, _ := runExit(t, r.dir, "make", "--no-print-directory", "tag", "VERSION=v1.2.2"); code == 0 {
+	if res := runExit(t, r.dir, "make", "--no-print-directory", "tag", "VERSION=v1.2.2"); res.code == 0 {
 		t.Errorf("make tag VERSION=v1.2.2 after v1.2.3 succeeded")
 	}
 	if got, want := r.tags(), releaseTags("v1.2.3", modules); !slices.Equal(got, want) {
 		t.Fatalf("refused make tag changed the tags: %q, want %q", got, want)
 	}
-	if code, stderr := runExit(t, r.dir, "make", "--no-print-directory", "tag", "VERSION=v1.2.4"); code != 0 {
-		t.Fatalf("make tag VERSION=v1.2.4: exit %d: %s", code, stderr)
+	if res := runExit(t, r.dir, "make", "--no-print-directory", "tag", "VERSION=v1.2.4"); res.code != 0 {
+		t.Fatalf("make tag VERSION=v1.2.4: exit %d: %s", res.code, res.stderr)
 	}
 	want := slices.Sorted(slices.Values(append(releaseTags("v1.2.3", modules), releaseTags("v1.2.4", modules)...)))
 	if got := r.tags(); !slices.Equal(got, want) {

@@ -124,8 +124,8 @@ func TestGoReleaserTags(t *testing.T) {
 	modules := workModules(t, r.dir)
 	release := func(version string) {
 		t.Helper()
-		if code, stderr := runTag(t, r, version); code != 0 {
-			t.Fatalf("scripts/tag.sh %s: exit %d: %s", version, code, stderr)
+		if res := runTag(t, r, version); res.code != 0 {
+			t.Fatalf("scripts/tag.sh %s: exit %d: %s", version, res.code, res.stderr)
 		}
 	}
 
