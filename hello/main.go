@@ -112,6 +112,7 @@ func serve(cfg config.Config, stdout, stderr io.Writer, signals <-chan os.Signal
 		WriteTimeout:      cfg.WriteTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		MaxConnections:    cfg.MaxConnections,
 		ShutdownDelay:     cfg.ShutdownDelay,
 		GracePeriod:       cfg.GracePeriod,
 		AccessLog:         accessLog,

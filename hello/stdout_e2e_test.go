@@ -156,10 +156,16 @@ func dial(t *testing.T, addr string) *client {
 // get sends GET path and returns the response with its body read, or the
 // error; limit bounds the exchange.
 func (c *client) get(path string, limit time.Duration) (*http.Response, string, error) {
-	c.conn.SetDeadline(time.Now().Add(limit))
+	c.conn.SetWriteDeadline(time.Now().Add(limit))
 	if _, err := fmt.Fprintf(c.conn, "GET %s HTTP/1.1\r\nHost: test\r\n\r\n", path); err != nil {
 		return nil, "", err
 	}
+	return c.readResponse(limit)
+}
+
+// readResponse reads one response from c and its body; limit bounds it.
+func (c *client) readResponse(limit time.Duration) (*http.Response, string, error) {
+	c.conn.SetReadDeadline(time.Now().Add(limit))
 	resp, err := http.ReadResponse(c.r, nil)
 	if err != nil {
 		return nil, "", err

@@ -1,15 +1,18 @@
 // Package config reads the hello server's settings from command-line flags,
 // falling back to HELLO_* environment variables, then to defaults.
+//
+// Every setting is defined once, in the tables of settings.go: its flag,
+// environment variable, default, range and help. The flag set, the
+// environment reader, the range checks, the usage text and Default are all
+// derived from those tables. The package must not do I/O other than
+// writing usage and errors to the writer it is given.
 package config
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -35,6 +38,8 @@ type Config struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
+	// MaxConnections caps the client connections open at once.
+	MaxConnections int
 
 	// AccessLog turns the per-request log line on.
 	AccessLog bool
@@ -48,27 +53,19 @@ type Config struct {
 	ShowVersion bool
 }
 
-// Default returns the settings used when nothing is configured.
+// Default returns the settings used when nothing is configured: the
+// defaults of the settings tables.
 func Default() Config {
-	return Config{
-		Addr:               ":8080",
-		GracePeriod:        10 * time.Second,
-		ShutdownDelay:      0,
-		ReadHeaderTimeout:  5 * time.Second,
-		ReadTimeout:        15 * time.Second,
-		WriteTimeout:       30 * time.Second,
-		IdleTimeout:        60 * time.Second,
-		MaxHeaderBytes:     16 << 10,
-		AccessLog:          true,
-		HealthcheckTimeout: 2 * time.Second,
+	var c Config
+	for _, cmd := range []Command{Serve, Healthcheck} {
+		for _, s := range settingsOf(cmd) {
+			if err := s.bind(&c).Set(s.Default); err != nil {
+				panic(fmt.Sprintf("config: default %q of -%s: %v", s.Default, s.Flag, err))
+			}
+		}
 	}
+	return c
 }
-
-// Limits on numeric settings.
-const (
-	MinMaxHeaderBytes = 1 << 10
-	MaxMaxHeaderBytes = 1 << 20
-)
 
 // Command names the subcommand that Parse found.
 type Command string
@@ -80,13 +77,6 @@ const (
 	Version     Command = "version"
 )
 
-// UsageError reports bad flags, environment variables or arguments.
-// The program should exit with status 2.
-type UsageError struct{ Err error }
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
-
 // ErrHelp is returned when -h or -help was asked for; usage has been
 // printed and the program should exit with status 0.
 var ErrHelp = flag.ErrHelp
@@ -94,7 +84,11 @@ var ErrHelp = flag.ErrHelp
 // Parse reads args (without the program name) and the environment through
 // getenv. It returns the command to run and its settings. On -h it prints
 // the usage to stderr and returns [ErrHelp]; on bad input it prints the
-// problem and returns a [*UsageError] naming the flag or variable at fault.
+// problem, naming the flag or variable at fault, and returns an error: the
+// program should exit with status 2.
+//
+// -version wins over the environment: "hello -version" prints the version
+// whatever HELLO_* variables say.
 func Parse(args []string, getenv func(string) string, stderr io.Writer) (Command, Config, error) {
 	cmd := Serve
 	if len(args) > 0 {
@@ -108,22 +102,16 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Command
 	cfg := Default()
 	fs := newFlagSet(cmd, &cfg, stderr)
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cmd, cfg, ErrHelp
-		}
-		return cmd, cfg, &UsageError{err} // flag has printed it, and the usage
+		return cmd, cfg, err // flag has printed it, and the usage
 	}
 	if fs.NArg() > 0 {
 		return cmd, cfg, usagef(fs, "unexpected argument %q", fs.Arg(0))
 	}
-	if err := applyEnv(fs, getenv); err != nil {
-		return cmd, cfg, usagef(fs, "%v", err)
-	}
-	if err := cfg.validate(cmd); err != nil {
-		return cmd, cfg, usagef(fs, "%v", err)
-	}
 	if cfg.ShowVersion {
-		cmd = Version
+		return Version, cfg, nil
+	}
+	if err := applyEnv(fs, cmd, getenv); err != nil {
+		return cmd, cfg, usagef(fs, "%v", err)
 	}
 	return cmd, cfg, nil
 }
@@ -132,43 +120,7 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Command
 func usagef(fs *flag.FlagSet, format string, args ...any) error {
 	err := fmt.Errorf(format, args...)
 	fmt.Fprintf(fs.Output(), "%s: %v\nRun '%s -h' for usage.\n", fs.Name(), err, fs.Name())
-	return &UsageError{err}
-}
-
-// Flag names, shared by the flag set, the environment and the messages.
-const (
-	flagAddr               = "addr"
-	flagGracePeriod        = "grace-period"
-	flagShutdownDelay      = "shutdown-delay"
-	flagReadHeaderTimeout  = "read-header-timeout"
-	flagReadTimeout        = "read-timeout"
-	flagWriteTimeout       = "write-timeout"
-	flagIdleTimeout        = "idle-timeout"
-	flagMaxHeaderBytes     = "max-header-bytes"
-	flagAccessLog          = "access-log"
-	flagTrustedProxies     = "trusted-proxies"
-	flagVersion            = "version"
-	flagHealthcheckTimeout = "timeout" // of "hello healthcheck"
-)
-
-// envNames maps each flag to its environment variable. -version has none.
-var envNames = map[string]string{
-	flagAddr:               EnvPrefix + "ADDR",
-	flagGracePeriod:        EnvPrefix + "GRACE_PERIOD",
-	flagShutdownDelay:      EnvPrefix + "SHUTDOWN_DELAY",
-	flagReadHeaderTimeout:  EnvPrefix + "READ_HEADER_TIMEOUT",
-	flagReadTimeout:        EnvPrefix + "READ_TIMEOUT",
-	flagWriteTimeout:       EnvPrefix + "WRITE_TIMEOUT",
-	flagIdleTimeout:        EnvPrefix + "IDLE_TIMEOUT",
-	flagMaxHeaderBytes:     EnvPrefix + "MAX_HEADER_BYTES",
-	flagAccessLog:          EnvPrefix + "ACCESS_LOG",
-	flagTrustedProxies:     EnvPrefix + "TRUSTED_PROXIES",
-	flagHealthcheckTimeout: EnvPrefix + "HEALTHCHECK_TIMEOUT",
-}
-
-// setting names a flag and its environment variable, for messages.
-func setting(flagName string) string {
-	return "-" + flagName + " (" + envNames[flagName] + ")"
+	return err
 }
 
 // newFlagSet defines the flags of cmd, bound to cfg.
@@ -179,57 +131,36 @@ func newFlagSet(cmd Command, cfg *Config, stderr io.Writer) *flag.FlagSet {
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { printUsage(fs, cmd) }
-
-	switch cmd {
-	case Serve:
-		fs.StringVar(&cfg.Addr, flagAddr, cfg.Addr, "listen address, host:port (port 0: any free port)")
-		fs.DurationVar(&cfg.GracePeriod, flagGracePeriod, cfg.GracePeriod, "time in-flight requests get to finish after SIGTERM or SIGINT")
-		fs.DurationVar(&cfg.ShutdownDelay, flagShutdownDelay, cfg.ShutdownDelay, "time to go on accepting requests after SIGTERM or SIGINT, with /readyz answering 503")
-		fs.DurationVar(&cfg.ReadHeaderTimeout, flagReadHeaderTimeout, cfg.ReadHeaderTimeout, "time allowed to read a request's headers")
-		fs.DurationVar(&cfg.ReadTimeout, flagReadTimeout, cfg.ReadTimeout, "time allowed to read a whole request")
-		fs.DurationVar(&cfg.WriteTimeout, flagWriteTimeout, cfg.WriteTimeout, "time allowed from the end of a request's headers to the end of its response")
-		fs.DurationVar(&cfg.IdleTimeout, flagIdleTimeout, cfg.IdleTimeout, "time a keep-alive connection may wait for its next request")
-		fs.IntVar(&cfg.MaxHeaderBytes, flagMaxHeaderBytes, cfg.MaxHeaderBytes, "largest request header section accepted, in `bytes` (larger: 431)")
-		fs.BoolVar(&cfg.AccessLog, flagAccessLog, cfg.AccessLog, "write one JSON line per request to stdout")
-		fs.Func(flagTrustedProxies, "comma-separated `CIDRs` or IPs of proxies whose X-Forwarded-For is trusted",
-			func(s string) (err error) {
-				cfg.TrustedProxies, err = ParsePrefixes(s)
-				return err
-			})
-		fs.BoolVar(&cfg.ShowVersion, flagVersion, false, "print build information and exit")
-	case Healthcheck:
-		fs.StringVar(&cfg.Addr, flagAddr, cfg.Addr, "the server's listen address; GET /healthz is sent to it (an unspecified host means loopback)")
-		fs.DurationVar(&cfg.HealthcheckTimeout, flagHealthcheckTimeout, cfg.HealthcheckTimeout, "time allowed for the whole probe")
+	fs.Usage = func() { printUsage(fs.Output(), cmd) }
+	for _, s := range settingsOf(cmd) {
+		fs.Var(s.bind(cfg), s.Flag, s.Help)
 	}
 	return fs
 }
 
 // applyEnv sets each flag not given on the command line from its
 // environment variable, if that is set and not empty.
-func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+func applyEnv(fs *flag.FlagSet, cmd Command, getenv func(string) string) error {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		env := envNames[f.Name]
-		if err != nil || given[f.Name] || env == "" {
-			return
+	for _, s := range settingsOf(cmd) {
+		if s.Env == "" || given[s.Flag] {
+			continue
 		}
-		v := getenv(env)
+		v := getenv(s.Env)
 		if v == "" {
-			return
+			continue
 		}
-		if serr := fs.Set(f.Name, v); serr != nil {
-			err = fmt.Errorf("invalid value %q for %s: %v", v, env, serr)
+		if err := fs.Set(s.Flag, v); err != nil {
+			return fmt.Errorf("invalid value %q for %s: %v", v, s.Env, err)
 		}
-	})
-	return err
+	}
+	return nil
 }
 
-// printUsage lists every flag with its environment variable and default.
-func printUsage(fs *flag.FlagSet, cmd Command) {
-	w := fs.Output()
+// printUsage lists every setting of cmd with its environment variable,
+// default and range.
+func printUsage(w io.Writer, cmd Command) {
 	switch cmd {
 	case Serve:
 		fmt.Fprint(w, "Usage:\n"+
@@ -244,22 +175,12 @@ func printUsage(fs *flag.FlagSet, cmd Command) {
 		fmt.Fprint(w, "Usage:\n  hello version\n\nPrints build information.\n")
 		return
 	}
-	fs.VisitAll(func(f *flag.Flag) {
-		typ, usage := flag.UnquoteUsage(f)
-		fmt.Fprintf(w, "  -%s\n    \t%s\n", strings.TrimSpace(f.Name+" "+typ), usage)
-		env := envNames[f.Name]
-		if env == "" {
-			return
+	for _, s := range settingsOf(cmd) {
+		fmt.Fprintf(w, "  -%s\n    \t%s\n", strings.TrimSpace(s.Flag+" "+s.Arg), s.Help)
+		if s.Env != "" {
+			fmt.Fprintf(w, "    \tenv %s, default %s, %s\n", s.Env, s.DefaultText(), s.Range())
 		}
-		def := f.DefValue
-		switch {
-		case def == "":
-			def = "none"
-		case typ == "string":
-			def = strconv.Quote(def)
-		}
-		fmt.Fprintf(w, "    \tenv %s, default %s\n", env, def)
-	})
+	}
 }
 
 // ParsePrefixes parses a comma-separated list of CIDR prefixes ("10.0.0.0/8")
@@ -286,59 +207,11 @@ func ParsePrefixes(s string) ([]netip.Prefix, error) {
 		}
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
+	if len(out) > MaxTrustedProxies {
+		return nil, fmt.Errorf("%d proxies: at most %d", len(out), MaxTrustedProxies)
+	}
 	return out, nil
 }
 
-// validate checks the settings that cmd uses.
-func (c *Config) validate(cmd Command) error {
-	if cmd == Version {
-		return nil
-	}
-	if err := checkAddr(c.Addr); err != nil {
-		return err
-	}
-	if cmd == Healthcheck {
-		return positive(flagHealthcheckTimeout, c.HealthcheckTimeout)
-	}
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{
-		{flagGracePeriod, c.GracePeriod},
-		{flagReadHeaderTimeout, c.ReadHeaderTimeout},
-		{flagReadTimeout, c.ReadTimeout},
-		{flagWriteTimeout, c.WriteTimeout},
-		{flagIdleTimeout, c.IdleTimeout},
-	} {
-		if err := positive(d.name, d.v); err != nil {
-			return err
-		}
-	}
-	if c.ShutdownDelay < 0 {
-		return fmt.Errorf("%s must not be negative, got %v", setting(flagShutdownDelay), c.ShutdownDelay)
-	}
-	if c.MaxHeaderBytes < MinMaxHeaderBytes || c.MaxHeaderBytes > MaxMaxHeaderBytes {
-		return fmt.Errorf("%s must be between %d and %d, got %d",
-			setting(flagMaxHeaderBytes), MinMaxHeaderBytes, MaxMaxHeaderBytes, c.MaxHeaderBytes)
-	}
-	return nil
-}
-
-func positive(name string, d time.Duration) error {
-	if d <= 0 {
-		return fmt.Errorf("%s must be positive, got %v", setting(name), d)
-	}
-	return nil
-}
-
-// checkAddr accepts host:port with a numeric port from 0 to 65535.
-func checkAddr(addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("bad %s %q: want host:port, like :8080 or 127.0.0.1:8080", setting(flagAddr), addr)
-	}
-	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return fmt.Errorf("bad %s %q: port must be a number from 0 to 65535", setting(flagAddr), addr)
-	}
-	return nil
-}
+// MaxTrustedProxies bounds the list of trusted proxies.
+const MaxTrustedProxies = 256

@@ -33,8 +33,9 @@ func TestParse(t *testing.T) {
 			"-addr", "127.0.0.1:9000", "-grace-period", "3s", "-shutdown-delay", "1s",
 			"-read-header-timeout", "1s", "-read-timeout", "2s", "-write-timeout", "4s",
 			"-idle-timeout", "5s", "-max-header-bytes", "4096", "-access-log=false",
-			"-trusted-proxies", "10.0.0.0/8, 192.0.2.1",
+			"-trusted-proxies", "10.0.0.0/8, 192.0.2.1", "-max-connections", "200",
 		}, nil, Serve, with(func(c *Config) {
+			c.MaxConnections = 200
 			c.Addr = "127.0.0.1:9000"
 			c.GracePeriod, c.ShutdownDelay = 3*time.Second, time.Second
 			c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout = time.Second, 2*time.Second, 4*time.Second, 5*time.Second
@@ -45,8 +46,9 @@ func TestParse(t *testing.T) {
 			"HELLO_ADDR": ":80", "HELLO_GRACE_PERIOD": "20s", "HELLO_SHUTDOWN_DELAY": "5s",
 			"HELLO_READ_HEADER_TIMEOUT": "2s", "HELLO_READ_TIMEOUT": "3s", "HELLO_WRITE_TIMEOUT": "6s",
 			"HELLO_IDLE_TIMEOUT": "7s", "HELLO_MAX_HEADER_BYTES": "2048", "HELLO_ACCESS_LOG": "false",
-			"HELLO_TRUSTED_PROXIES": "2001:db8::/32",
+			"HELLO_TRUSTED_PROXIES": "2001:db8::/32", "HELLO_MAX_CONNECTIONS": "5",
 		}, Serve, with(func(c *Config) {
+			c.MaxConnections = 5
 			c.Addr = ":80"
 			c.GracePeriod, c.ShutdownDelay = 20*time.Second, 5*time.Second
 			c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout = 2*time.Second, 3*time.Second, 6*time.Second, 7*time.Second
@@ -62,6 +64,19 @@ func TestParse(t *testing.T) {
 		{"port 0", []string{"-addr", "127.0.0.1:0"}, nil, Serve, with(func(c *Config) { c.Addr = "127.0.0.1:0" })},
 		{"IPv6 address", []string{"-addr", "[::1]:8080"}, nil, Serve, with(func(c *Config) { c.Addr = "[::1]:8080" })},
 		{"-version", []string{"-version"}, nil, Version, with(func(c *Config) { c.ShowVersion = true })},
+		{"-version wins over a bad environment", []string{"-version"},
+			map[string]string{"HELLO_ADDR": "bad", "HELLO_GRACE_PERIOD": "forever"}, Version,
+			with(func(c *Config) { c.ShowVersion = true })},
+		{"bounds: the largest values", []string{"-grace-period", "1h", "-shutdown-delay", "1h", "-idle-timeout", "24h",
+			"-max-connections", "1048576", "-max-header-bytes", "1048576"}, nil, Serve, with(func(c *Config) {
+			c.GracePeriod, c.ShutdownDelay, c.IdleTimeout = time.Hour, time.Hour, 24*time.Hour
+			c.MaxConnections, c.MaxHeaderBytes = 1<<20, 1<<20
+		})},
+		{"bounds: the smallest values", []string{"-grace-period", "1ms", "-shutdown-delay", "0s", "-read-timeout", "1ms",
+			"-max-connections", "1", "-max-header-bytes", "1024"}, nil, Serve, with(func(c *Config) {
+			c.GracePeriod, c.ShutdownDelay, c.ReadTimeout = time.Millisecond, 0, time.Millisecond
+			c.MaxConnections, c.MaxHeaderBytes = 1, 1024
+		})},
 		{"version", []string{"version"}, nil, Version, def},
 		{"healthcheck", []string{"healthcheck"}, map[string]string{"HELLO_ADDR": ":80"}, Healthcheck,
 			with(func(c *Config) { c.Addr = ":80" })},
@@ -104,7 +119,16 @@ func TestParseErrors(t *testing.T) {
 		{"bad duration env", nil, map[string]string{"HELLO_READ_TIMEOUT": "soon"}, "HELLO_READ_TIMEOUT"},
 		{"bad bool env", nil, map[string]string{"HELLO_ACCESS_LOG": "maybe"}, "HELLO_ACCESS_LOG"},
 		{"bad int env", nil, map[string]string{"HELLO_MAX_HEADER_BYTES": "lots"}, "HELLO_MAX_HEADER_BYTES"},
-		{"zero timeout", []string{"-write-timeout", "0s"}, nil, "-write-timeout (HELLO_WRITE_TIMEOUT) must be positive"},
+		{"zero timeout", []string{"-write-timeout", "0s"}, nil, "-write-timeout: 0s is out of range: from 1ms to 24h"},
+		{"1ns timeout", []string{"-read-header-timeout", "1ns"}, nil, "-read-header-timeout: 1ns is out of range"},
+		{"timeout over a day", nil, map[string]string{"HELLO_IDLE_TIMEOUT": "25h"}, "HELLO_IDLE_TIMEOUT: 25h is out of range"},
+		{"290 years of shutdown delay", []string{"-shutdown-delay", "2540400h"}, nil, "-shutdown-delay: 2540400h is out of range: from 0s to 1h"},
+		{"grace period over an hour", nil, map[string]string{"HELLO_GRACE_PERIOD": "61m"}, "HELLO_GRACE_PERIOD"},
+		{"no connections", []string{"-max-connections", "0"}, nil, "-max-connections: 0 is out of range: from 1 to 1048576"},
+		{"too many connections", nil, map[string]string{"HELLO_MAX_CONNECTIONS": "2000000"}, "HELLO_MAX_CONNECTIONS"},
+		{"too many proxies", []string{"-trusted-proxies", strings.Repeat("10.0.0.1,", 257)}, nil, "at most 256"},
+		{"healthcheck port 0", []string{"healthcheck", "-addr", "127.0.0.1:0"}, nil, "port must be a number from 1 to 65535"},
+		{"healthcheck timeout over an hour", []string{"healthcheck", "-timeout", "2h"}, nil, "-timeout: 2h is out of range"},
 		{"negative env timeout", nil, map[string]string{"HELLO_IDLE_TIMEOUT": "-1s"}, "HELLO_IDLE_TIMEOUT"},
 		{"zero grace period", []string{"-grace-period", "0"}, nil, "-grace-period"},
 		{"negative shutdown delay", []string{"-shutdown-delay", "-1s"}, nil, "-shutdown-delay"},
@@ -125,9 +149,8 @@ func TestParseErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr strings.Builder
 			_, _, err := Parse(tt.args, env(tt.env), &stderr)
-			var uerr *UsageError
-			if !errors.As(err, &uerr) {
-				t.Fatalf("Parse() error = %v, want a *UsageError", err)
+			if err == nil || errors.Is(err, ErrHelp) {
+				t.Fatalf("Parse() error = %v, want a usage error", err)
 			}
 			if !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Errorf("error %q does not mention %q", err, tt.wantMsg)
@@ -147,12 +170,14 @@ func TestHelpListsEveryFlagWithEnvAndDefault(t *testing.T) {
 	}
 	out := stderr.String()
 	for _, want := range []string{
-		"-addr string", `env HELLO_ADDR, default ":8080"`,
+		"-addr address", `env HELLO_ADDR, default ":8080", host:port, port from 0 to 65535`,
 		"env HELLO_GRACE_PERIOD, default 10s", "env HELLO_SHUTDOWN_DELAY, default 0s",
 		"env HELLO_READ_HEADER_TIMEOUT, default 5s", "env HELLO_READ_TIMEOUT, default 15s",
-		"env HELLO_WRITE_TIMEOUT, default 30s", "env HELLO_IDLE_TIMEOUT, default 1m0s",
+		"env HELLO_WRITE_TIMEOUT, default 30s", "env HELLO_IDLE_TIMEOUT, default 1m",
 		"env HELLO_MAX_HEADER_BYTES, default 16384", "env HELLO_ACCESS_LOG, default true",
 		"env HELLO_TRUSTED_PROXIES, default none", "-version", "hello healthcheck",
+		"env HELLO_MAX_CONNECTIONS, default 1024, from 1 to 1048576",
+		"env HELLO_SHUTDOWN_DELAY, default 0s, from 0s to 1h",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("usage lacks %q:\n%s", want, out)

@@ -119,7 +119,11 @@ func accessLog(h *jsonlog.Handler) echo.MiddlewareFunc {
 			}
 			rec := h.Begin(v.StartTime.Add(latency), slog.LevelInfo, "request")
 			rec.String("method", v.Method)
-			rec.String("path", v.URIPath)
+			path := v.URIPath
+			if v.Method == http.MethodConnect {
+				path = c.Request().URL.Host // the target "host:port"; the path is empty
+			}
+			rec.String("path", path)
 			rec.Int("status", int64(v.Status))
 			rec.Duration("latency", latency)
 			rec.Int("bytes_out", size)

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +33,10 @@ type Config struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
+	// MaxConnections caps the connections open at once. At the cap, the
+	// connection silent the longest is closed to make room; if none is
+	// silent, new connections wait to be accepted.
+	MaxConnections int
 
 	// ShutdownDelay is how long the server goes on accepting requests after
 	// shutdown begins, /readyz answering 503 meanwhile.
@@ -65,11 +68,8 @@ type Server struct {
 	// draining is set when shutdown begins: from then on every response
 	// asks its client to close the connection.
 	draining atomic.Bool
-	// conns counts the open client connections.
-	conns atomic.Int64
-	// lastDrainRequest is when the latest request started during shutdown,
-	// in Unix nanoseconds.
-	lastDrainRequest atomic.Int64
+	// conns tracks the client connections.
+	conns *tracker
 
 	versionBody []byte
 }
@@ -78,14 +78,15 @@ type Server struct {
 // to logger.
 func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	if cfg.ReadHeaderTimeout <= 0 || cfg.ReadTimeout <= 0 || cfg.WriteTimeout <= 0 ||
-		cfg.IdleTimeout <= 0 || cfg.GracePeriod <= 0 || cfg.MaxHeaderBytes <= 0 || cfg.ShutdownDelay < 0 {
-		return nil, errors.New("server: timeouts, grace period and header limit must be positive")
+		cfg.IdleTimeout <= 0 || cfg.GracePeriod <= 0 || cfg.MaxHeaderBytes <= 0 || cfg.ShutdownDelay < 0 ||
+		cfg.MaxConnections <= 0 {
+		return nil, errors.New("server: timeouts, grace period, header limit and connection cap must be positive")
 	}
 	ids, err := requestid.NewGenerator()
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	s := &Server{cfg: cfg, log: logger}
+	s := &Server{cfg: cfg, log: logger, conns: newTracker(cfg.MaxConnections)}
 	s.versionBody, err = jsonBody(cfg.Build)
 	if err != nil {
 		return nil, fmt.Errorf("server: encode build info: %w", err)
@@ -93,8 +94,9 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	s.echo = s.newEcho(ids)
 	s.http = &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           s.closeWhenDraining(s.echo),
-		ConnState:         s.countConns,
+		Handler:           s.connectionControl(s.echo),
+		ConnState:         s.conns.connState,
+		ConnContext:       withConn,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
@@ -108,28 +110,37 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 // Handler returns the server's HTTP handler, with all middleware.
 func (s *Server) Handler() http.Handler { return s.http.Handler }
 
-// closeWhenDraining makes every response sent during shutdown close its
-// connection, so that keep-alive connections end after a complete exchange
-// instead of being closed between two requests (see [Server.drain]).
-func (s *Server) closeWhenDraining(next http.Handler) http.Handler {
+// connectionControl decides, before echo sees a request, whether its
+// connection closes after the response: during shutdown, so that
+// keep-alive connections end after a complete exchange instead of being
+// closed between two requests (see [Server.drain]); and after a request
+// with a Transfer-Encoding, as RFC 9112 §6.1 requires when it came with a
+// Content-Length too. net/http deletes that Content-Length before any
+// handler runs, so the two cases cannot be told apart: every request with
+// a Transfer-Encoding (net/http accepts only chunked) closes its connection.
+// It also notes the request on its connection, for the log of a request
+// cut off at shutdown.
+func (s *Server) connectionControl(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.draining.Load() {
-			s.lastDrainRequest.Store(time.Now().UnixNano())
-			w.Header().Set("Connection", "close")
+		if c, ok := r.Context().Value(connKey{}).(*trackedConn); ok {
+			c.req.Store(r)
+		}
+		if s.draining.Load() || len(r.TransferEncoding) > 0 {
+			w.Header()["Connection"] = connectionClose
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// countConns is the http.Server's ConnState hook: it keeps the number of
-// open connections.
-func (s *Server) countConns(_ net.Conn, state http.ConnState) {
-	switch state {
-	case http.StateNew:
-		s.conns.Add(1)
-	case http.StateClosed, http.StateHijacked:
-		s.conns.Add(-1)
-	}
+// connectionClose is the shared "Connection: close" header value.
+var connectionClose = []string{"close"}
+
+// connKey is the context key of a request's *trackedConn.
+type connKey struct{}
+
+// withConn is the http.Server's ConnContext hook.
+func withConn(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
 }
 
 // Ready reports whether /readyz answers 200.
@@ -152,7 +163,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 // Serve is [Server.Run] on a listener the caller opened. It closes ln.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	ln = &onceCloseListener{Listener: ln}
+	ln = newListener(ln, s.conns)
 	s.ready.Store(true)
 	s.log.Info("server started",
 		"addr", ln.Addr().String(),
@@ -171,23 +182,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return s.shutdown(ln, served)
 }
 
-// Draining waits for keep-alive connections to close by themselves after
-// their last exchange. Once no request has started for drainQuiet, the
-// connections still open are idle ones whose clients are silent, and
-// Shutdown may close them; drainWindow bounds the wait in any case.
-const (
-	drainQuiet  = 200 * time.Millisecond
-	drainWindow = time.Second
-)
+// drainPoll is how often the drain looks at the connections.
+const drainPoll = 5 * time.Millisecond
 
 // shutdown drains the server; served delivers the result of http.Server.Serve.
 //
-// http.Server.Shutdown alone loses requests: it closes every connection that
-// is idle at that moment, including those whose client has just sent its
-// next request. So shutdown first stops keep-alive by answering with
-// "Connection: close", lets busy connections end after their current
-// exchange, and calls Shutdown only once they have, or once no request has
-// come for a while: then the connections left are really idle.
+// http.Server.Shutdown alone breaks promises (see conns.go), so the server
+// drains its connections itself: it stops keep-alive by answering with
+// "Connection: close", lets busy connections end after their exchange,
+// closes the connections that are silent (no byte of a request since their
+// last response), and waits for those whose request has begun, until the
+// grace period ends.
 func (s *Server) shutdown(ln net.Listener, served <-chan error) error {
 	s.ready.Store(false)
 	s.draining.Store(true)
@@ -199,53 +204,74 @@ func (s *Server) shutdown(ln net.Listener, served <-chan error) error {
 	}
 
 	deadline := time.Now().Add(s.cfg.GracePeriod)
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
+	s.conns.grace.Store(deadline.UnixNano())
 	ln.Close() // no new connections; Serve returns
-	s.drain(ctx)
-	err := s.http.Shutdown(ctx)
 	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) && !errors.Is(serr, net.ErrClosed) {
 		s.log.Error("server failed", "error", serr)
 	}
-	if err != nil {
-		s.http.Close()
-		s.log.Error("grace period expired, connections closed with requests in flight",
-			"grace_period", s.cfg.GracePeriod.String(), "error", err)
-		return fmt.Errorf("shutdown: grace period of %v expired: %w", s.cfg.GracePeriod, err)
+	cut := s.drain(deadline)
+	if cut > 0 {
+		s.http.Close() // handlers of cut requests may still run: do not wait
+	} else {
+		// No connection is left: Shutdown only releases net/http's state.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := s.http.Shutdown(ctx); err != nil {
+			s.http.Close()
+		}
+	}
+	if cut > 0 {
+		s.log.Error("grace period expired, requests cut off",
+			"grace_period", s.cfg.GracePeriod.String(), "cut_off", cut)
+		return fmt.Errorf("shutdown: grace period of %v expired with %d requests in flight", s.cfg.GracePeriod, cut)
 	}
 	s.log.Info("server stopped")
 	return nil
 }
 
-// drain waits until every connection has closed, no request has started
-// for drainQuiet, drainWindow has passed, or ctx is done.
-func (s *Server) drain(ctx context.Context) {
-	start := time.Now()
-	tick := time.NewTicker(5 * time.Millisecond)
+// drain closes silent connections and waits for the others to close by
+// themselves, until deadline. Then it cuts the connections left, logs the
+// requests it cut off, and returns their number.
+func (s *Server) drain(deadline time.Time) (cut int) {
+	tick := time.NewTicker(drainPoll)
 	defer tick.Stop()
-	for s.conns.Load() > 0 {
-		quietSince := max(start.UnixNano(), s.lastDrainRequest.Load())
-		if time.Since(time.Unix(0, quietSince)) >= drainQuiet || time.Since(start) >= drainWindow {
-			return
+	for {
+		conns := s.conns.snapshot()
+		if len(conns) == 0 {
+			return 0
+		}
+		now := time.Now()
+		if !now.Before(deadline) {
+			return s.cut(conns)
+		}
+		for _, c := range conns {
+			if !c.interrupted.Load() && c.silent(now.UnixNano()) {
+				c.interrupt()
+			}
 		}
 		select {
-		case <-ctx.Done():
-			return
 		case <-tick.C:
+		case <-s.conns.freed:
 		}
 	}
 }
 
-// onceCloseListener lets shutdown close the listener before
-// http.Server.Shutdown closes it again.
-type onceCloseListener struct {
-	net.Listener
-	once sync.Once
-	err  error
-}
-
-// Close closes the listener the first time and returns that result ever after.
-func (l *onceCloseListener) Close() error {
-	l.once.Do(func() { l.err = l.Listener.Close() })
-	return l.err
+// cut closes conns at the end of the grace period and logs each request it
+// cuts off: one being served, or one partly received. Silent connections
+// are closed without a record.
+func (s *Server) cut(conns []*trackedConn) (cut int) {
+	for _, c := range conns {
+		client := c.RemoteAddr().String()
+		switch r := c.req.Load(); {
+		case c.state.Load() == connActive && r != nil:
+			cut++
+			s.log.Warn("request cut off at shutdown",
+				"method", r.Method, "path", r.URL.Path, "client", client)
+		case c.got.Load():
+			cut++
+			s.log.Warn("partly received request cut off at shutdown", "client", client)
+		}
+		c.Close()
+	}
+	return cut
 }

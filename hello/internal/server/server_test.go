@@ -76,6 +76,7 @@ func testConfig() Config {
 		WriteTimeout:      10 * time.Second,
 		IdleTimeout:       10 * time.Second,
 		MaxHeaderBytes:    16 << 10,
+		MaxConnections:    100,
 		GracePeriod:       10 * time.Second,
 		AccessLog:         useTestLog,
 		Build:             testBuild,
@@ -460,6 +461,7 @@ func TestNewRejectsMissingLimits(t *testing.T) {
 		"grace period":        func(c *Config) { c.GracePeriod = 0 },
 		"max header bytes":    func(c *Config) { c.MaxHeaderBytes = 0 },
 		"shutdown delay":      func(c *Config) { c.ShutdownDelay = -time.Second },
+		"max connections":     func(c *Config) { c.MaxConnections = 0 },
 	} {
 		t.Run(name, func(t *testing.T) {
 			cfg := testConfig()
@@ -690,8 +692,12 @@ func TestGracePeriodExpiry(t *testing.T) {
 	if err := <-errc; err == nil {
 		t.Error("the request cut at the end of the grace period did not fail")
 	}
-	if len(withMsg(srv.logs.records(t), "grace period expired, connections closed with requests in flight")) != 1 {
-		t.Error("no record of the expired grace period")
+	recs := srv.logs.records(t)
+	if r := withMsg(recs, "grace period expired, requests cut off"); len(r) != 1 || r[0]["cut_off"] != 1.0 {
+		t.Errorf("records of the expired grace period: %v", r)
+	}
+	if r := withMsg(recs, "request cut off at shutdown"); len(r) != 1 || r[0]["path"] != "/slow" || r[0]["method"] != "GET" {
+		t.Errorf("records of the cut request: %v", r)
 	}
 }
 
