@@ -58,7 +58,8 @@ deps: ## Install the Debian packages the tests need, when any is missing.
 	scripts/test-deps.sh
 
 .PHONY: check
-check: ## gofmt, go vet, go.mod tidiness for every module, and the one pinned Go toolchain.
+check: ## gofmt, go vet, go.mod tidiness for every module, the one pinned Go toolchain, shellcheck of install.sh.
+	shellcheck --shell=sh install.sh
 	@out=$$(gofmt -l $(MODULES) $(SIDE_MODULES)); if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet $(addsuffix /...,$(addprefix ./,$(MODULES)))
 	go vet -tags e2etest ./hello/...

@@ -6,13 +6,16 @@
 #   busybox-static     the offline alpine stand-in (scripts/standins.sh)
 #   qemu-user-static   runs the arm64 release binaries (e2e/release)
 #   file, systemd      release checks (file types, systemd-analyze verify)
+#   rpm                installs the rpm packages into a scratch root (e2e/release)
+#   dash, curl, wget   install.sh's shells and downloaders (e2e/release)
+#   shellcheck         lints install.sh (make check)
 #   wrk, bc            benchmarks (bench/)
 #
 # Quiet when everything is there. Elsewhere than Debian it only says what is
 # missing: the tests that need it then skip, or fail when CI is set.
 set -euo pipefail
 
-packages=(git make file docker.io busybox-static qemu-user-static systemd wrk bc)
+packages=(git make file docker.io busybox-static qemu-user-static systemd rpm dash curl wget shellcheck wrk bc)
 
 say() { printf 'test-deps: %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
