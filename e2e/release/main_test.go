@@ -225,6 +225,9 @@ func setup() (*fixture, error) {
 		return nil, fmt.Errorf("commit date %q: %w", date, err)
 	}
 
+	if err := useThrowawayAPKKey(tempRoot); err != nil {
+		return nil, err
+	}
 	for run := 1; run <= 2; run++ {
 		if err := runSnapshot(f.repo, filepath.Join(tempRoot, fmt.Sprintf("snapshot-%d.log", run))); err != nil {
 			return nil, fmt.Errorf("snapshot run %d: %w", run, err)
