@@ -181,19 +181,9 @@ func TestDebPackages(t *testing.T) {
 // removes and purges the package.
 func TestDebInstall(t *testing.T) {
 	f := snapshot(t)
-	busybox, err := exec.LookPath("busybox")
-	if err != nil {
-		need(t, "busybox (Debian's busybox-static) not found: the scratch root needs a shell")
-	}
-	// dpkg chroots to run maintainer scripts: that takes root, or sudo
-	// without a password (as on GitHub's runners).
-	var asRoot []string
-	if os.Geteuid() != 0 {
-		if exec.Command("sudo", "-n", "true").Run() != nil {
-			need(t, "installing a deb into a scratch root needs root or password-less sudo")
-		}
-		asRoot = []string{"sudo", "-n"}
-	}
+	busybox := scratchShell(t)
+	// dpkg chroots to run maintainer scripts.
+	asRoot := rootCommand(t, "installing a deb into a scratch root")
 	for _, pkg := range packagesOf(f, "deb") {
 		if pkg.Goarch != "amd64" {
 			continue
