@@ -89,10 +89,18 @@ valid_version() {
 	printf '%s\n' "$1" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$'
 }
 
+# wget_timeout prints wget's read timeout option, if this wget has one (some
+# busybox builds do not).
+wget_timeout() {
+	if wget --help 2>&1 | grep -q -- '-T'; then echo '-T 30'; fi
+}
+
 # download URL FILE: fetch URL into FILE, failing on any HTTP error.
 download() {
 	if command -v curl >/dev/null 2>&1; then
-		code=$(curl -sSL --proto '=https,http' --retry 2 -o "$2" -w '%{http_code}' "$1") || code=${code:-000}
+		# A stalled server (under 1 byte/s for 30 s) is an error, not a hang.
+		code=$(curl -sSL --proto '=https,http' --retry 2 --connect-timeout 30 --speed-limit 1 --speed-time 30 \
+			-o "$2" -w '%{http_code}' "$1") || code=${code:-000}
 		case $code in
 		200) return 0 ;;
 		000) log "cannot download $1 (no answer)" ;;
@@ -101,7 +109,8 @@ download() {
 		return 1
 	fi
 	if command -v wget >/dev/null 2>&1; then
-		wget -q -O "$2" "$1" && return 0
+		# shellcheck disable=SC2046 # wget_timeout is zero or two words
+		wget -q $(wget_timeout) -O "$2" "$1" && return 0
 		log "cannot download $1 (wget failed: not found, or no answer)"
 		return 1
 	fi
@@ -112,11 +121,12 @@ download() {
 # where RELEASES_URL/latest redirects (RELEASES_URL/tag/vX.Y.Z).
 latest_version() {
 	if command -v curl >/dev/null 2>&1; then
-		url=$(curl -sSL --proto '=https,http' -o /dev/null -w '%{url_effective}' "$1/latest") ||
+		url=$(curl -sSL --proto '=https,http' --connect-timeout 30 --max-time 120 -o /dev/null -w '%{url_effective}' "$1/latest") ||
 			die "cannot ask $1/latest for the latest release"
 	elif command -v wget >/dev/null 2>&1; then
 		# wget prints the redirects it follows; the last Location wins.
-		url=$(wget -S -O /dev/null "$1/latest" 2>&1 | tr -d '\r' | sed -n 's/^ *[Ll]ocation: *\([^ ]*\).*/\1/p' | tail -n 1)
+		# shellcheck disable=SC2046 # wget_timeout is zero or two words
+		url=$(wget -S $(wget_timeout) -O /dev/null "$1/latest" 2>&1 | tr -d '\r' | sed -n 's/^ *[Ll]ocation: *\([^ ]*\).*/\1/p' | tail -n 1)
 	else
 		die "neither curl nor wget is installed"
 	fi

@@ -10,9 +10,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -26,6 +29,9 @@ type installRun struct {
 	setarch string   // run under `setarch ARCH` (the real uname -m then prints ARCH), or ""
 	args    []string // install.sh's arguments
 	cosign  string   // a cosign binary to put on PATH, or ""
+	// interrupt, when not nil, makes the run send SIGINT to install.sh's
+	// process group (as Ctrl-C does) once it yields.
+	interrupt <-chan struct{}
 }
 
 // installResult is what a run left: its exit error, its standard error, and
@@ -137,6 +143,61 @@ func TestInstallScript(t *testing.T) {
 	}
 }
 
+// TestInstallScriptInterrupted interrupts install.sh (SIGINT to its process
+// group, as Ctrl-C does) while the archive is half downloaded: it must exit
+// 130, with the older binary in BINDIR untouched and its temporary directory
+// gone.
+func TestInstallScriptInterrupted(t *testing.T) {
+	f := snapshot(t)
+	m := serveRelease(t, f)
+	script, err := os.ReadFile(filepath.Join(f.repo, "install.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	halfway := make(chan struct{}, 1)
+	unblock := make(chan struct{})
+	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, err := os.ReadFile(filepath.Join(m.good, m.tag, path.Base(r.URL.Path)))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		if !strings.HasSuffix(r.URL.Path, ".tar.gz") {
+			w.Write(data)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.Write(data[:len(data)/2])
+		w.(http.Flusher).Flush()
+		select {
+		case halfway <- struct{}{}:
+		default:
+		}
+		select {
+		case <-unblock:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(stall.Close)
+	t.Cleanup(func() { close(unblock) })
+
+	for _, r := range []installRun{
+		{shell: "dash", fetcher: "curl", machine: "x86_64"},
+		{shell: "busybox"},
+		{shell: "bash", fetcher: "wget", machine: "x86_64"},
+	} {
+		t.Run(strings.TrimSpace(r.shell+" "+r.fetcher), func(t *testing.T) {
+			r.args = []string{"--base-url", stall.URL, "-v", f.meta.Version, "calculator"}
+			r.interrupt = halfway
+			res := runInstallOver(t, script, r)
+			if exit, ok := res.err.(*exec.ExitError); !ok || exit.ExitCode() != 130 {
+				t.Errorf("interrupted install.sh: %v, want exit status 130; output:\n%s", res.err, res.stderr)
+			}
+			assertDirNames(t, res.tmpdir, nil)
+		})
+	}
+}
+
 // oldBinary is what a refused install must leave in BINDIR untouched.
 const oldBinary = "#!/bin/sh\necho old\n"
 
@@ -194,7 +255,26 @@ func runInstall(t *testing.T, script []byte, r installRun) installResult {
 	var stderr bytes.Buffer
 	cmd.Stdout = &stderr
 	cmd.Stderr = &stderr
-	res.err = cmd.Run()
+	if r.interrupt == nil {
+		res.err = cmd.Run()
+		res.stderr = stderr.String()
+		return res
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case <-r.interrupt:
+		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
+			t.Errorf("interrupting install.sh: %v", err)
+		}
+		res.err = <-exited
+	case res.err = <-exited:
+		t.Errorf("install.sh ended before the interrupt: %v", res.err)
+	}
 	res.stderr = stderr.String()
 	return res
 }
