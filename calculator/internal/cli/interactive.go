@@ -26,6 +26,7 @@ const prompt = "> "
 
 const interactiveHelp = exprHelp +
 	`Keys: Up and Down recall earlier lines, Left, Right, Home and End move,
+Alt-B and Alt-F move by word, Ctrl-W erases the word before the cursor,
 Ctrl-C clears the line, Ctrl-D on an empty line (or exit, or quit) leaves.
 `
 

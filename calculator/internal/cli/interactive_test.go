@@ -1,17 +1,23 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // fakeTerminal records what the interactive mode does with the terminal.
 type fakeTerminal struct {
+	mu       sync.Mutex
 	width    int
 	rawErr   error
 	raw      bool // in raw mode now
 	restored int  // times restored
+	resized  chan struct{}
 }
 
 func (f *fakeTerminal) MakeRaw() (func() error, error) {
@@ -26,9 +32,19 @@ func (f *fakeTerminal) MakeRaw() (func() error, error) {
 	}, nil
 }
 
-func (f *fakeTerminal) Size() (int, int, error) { return f.width, 24, nil }
+func (f *fakeTerminal) Size() (int, int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.width, 24, nil
+}
 
-func (f *fakeTerminal) Resized() <-chan struct{} { return nil }
+func (f *fakeTerminal) setWidth(w int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.width = w
+}
+
+func (f *fakeTerminal) Resized() <-chan struct{} { return f.resized }
 
 const (
 	up    = "\x1b[A"
@@ -123,4 +139,54 @@ func TestArgsIgnoreTerminal(t *testing.T) {
 	if stdout != "42\n" || code != ExitOK || tty.restored != 0 || tty.raw {
 		t.Errorf("stdout %q, status %d, terminal used", stdout, code)
 	}
+}
+
+// TestInteractiveResize checks that a resize of the terminal redraws the
+// line being typed at once, for the new width, without waiting for a key.
+func TestInteractiveResize(t *testing.T) {
+	keys, typed := io.Pipe()
+	tty := &fakeTerminal{width: 80, resized: make(chan struct{})}
+	out := &syncBuffer{}
+	done := make(chan int)
+	go func() { done <- Run(nil, keys, out, io.Discard, tty) }()
+	typed.Write([]byte("1234567890"))
+	waitOutput(t, out, "> 1234567890")
+	tty.setWidth(8) // room for 5 characters
+	tty.resized <- struct{}{}
+	waitOutput(t, out, "\x1b[1A\r\x1b[J\r> 67890\x1b[K")
+	typed.Write([]byte("\r" + ctrlD))
+	if code := <-done; code != ExitOK {
+		t.Errorf("status %d", code)
+	}
+	if !strings.Contains(out.String(), "\r\n1234567890\r\n") {
+		t.Errorf("no result in %q", out.String())
+	}
+}
+
+func waitOutput(t *testing.T, out *syncBuffer, want string) {
+	t.Helper()
+	for i := 0; !strings.Contains(out.String(), want); i++ {
+		if i == 500 {
+			t.Fatalf("output %q\nhas no %q", out.String(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

@@ -237,6 +237,7 @@ func TestParseKey(t *testing.T) {
 func FuzzEditor(f *testing.F) {
 	f.Add([]byte("1 + 2\r" + up + "\x03\x7f\x1b[3~\x04"))
 	f.Add([]byte("\x1b[1;5C\x1bOH\x1b\xc3\xa9\r\n\x17\x15\x0b"))
+	f.Add([]byte("中文１e\u0301\x1bb\x1bf\x1b[1;5D\x03\r"))
 	f.Fuzz(func(t *testing.T, keys []byte) {
 		e := New(bytes.NewReader(keys), io.Discard, "> ")
 		e.SetWidth(len(keys)%20 + 1)
