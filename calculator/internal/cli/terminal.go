@@ -4,14 +4,14 @@ import (
 	"os"
 	"os/signal"
 	"sync"
-	"syscall"
 
 	"golang.org/x/term"
 )
 
 // OSTerminal is a Terminal on the process's own files.
 type OSTerminal struct {
-	in, out int // file descriptors
+	in, out int      // file descriptors
+	outFile *os.File // out
 
 	mu    sync.Mutex
 	saved *term.State // the mode to restore, while in raw mode
@@ -24,7 +24,7 @@ type OSTerminal struct {
 // OpenTerminal returns the Terminal made of in and out, and false when
 // they are not both terminals.
 func OpenTerminal(in, out *os.File) (*OSTerminal, bool) {
-	t := &OSTerminal{in: int(in.Fd()), out: int(out.Fd())}
+	t := &OSTerminal{in: int(in.Fd()), out: int(out.Fd()), outFile: out}
 	if !term.IsTerminal(t.in) || !term.IsTerminal(t.out) {
 		return nil, false
 	}
@@ -66,18 +66,22 @@ func (t *OSTerminal) EndLine() error {
 	raw := t.saved != nil
 	t.mu.Unlock()
 	if raw {
-		syscall.Write(t.out, []byte("\r\n"))
+		t.outFile.WriteString("\r\n")
 	}
 	return t.Restore()
 }
 
-// Resized returns a channel that receives a value after each SIGWINCH.
-// The first call starts listening for the signal.
+// Resized returns a channel that receives a value after each SIGWINCH,
+// or nil where there is no such signal. The first call starts listening
+// for the signal.
 func (t *OSTerminal) Resized() <-chan struct{} {
+	if sigwinch == nil {
+		return nil
+	}
 	t.watchOnce.Do(func() {
 		t.winch = make(chan os.Signal, 1)
 		t.resized = make(chan struct{}, 1)
-		signal.Notify(t.winch, syscall.SIGWINCH)
+		signal.Notify(t.winch, sigwinch)
 		go func() {
 			for range t.winch {
 				select {
