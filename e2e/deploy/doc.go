@@ -1,7 +1,8 @@
 // Package deploy tests the deployment files in deploy/: the Kubernetes
-// manifests, rendered by kubectl kustomize and checked without a cluster, and
-// deploy/compose.yaml, deployed as a stack on a real single-node Docker Swarm
-// and rolled, stopped and scaled under a steady load that must lose nothing.
+// manifests, rendered by kubectl kustomize and checked without a cluster;
+// deploy/compose.yaml, loaded as docker compose loads it (compose-go), and
+// deployed as a stack on a real single-node Docker Swarm, then rolled,
+// stopped and scaled under a steady load that must lose nothing.
 //
 // Run it from the repository's root (make deploy-test does):
 //

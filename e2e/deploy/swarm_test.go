@@ -315,6 +315,15 @@ type loadSummary struct {
 	}
 	Failures       []loadEvent
 	FallbackErrors []loadEvent `json:"fallback_errors"`
+	Resolutions    dnsSummary  `json:"resolutions"`
+}
+
+// dnsSummary sums up the client's background resolutions of the name.
+type dnsSummary struct {
+	Count     int   `json:"count"`
+	Errors    int   `json:"errors"`
+	Slow      int   `json:"slow"`
+	SlowestMS int64 `json:"slowest_ms"`
 }
 
 type loadEvent struct {
@@ -332,7 +341,9 @@ type swarmResult struct {
 	Failed    int       `json:"failed"`
 	Fallbacks int       `json:"fallbacks"`
 	Addresses int       `json:"addresses"`
-	Phases    []phase   `json:"phases"`
+	// Resolutions are the client's DNS lookups, made in the background.
+	Resolutions dnsSummary `json:"resolutions"`
+	Phases      []phase    `json:"phases"`
 }
 
 // TestSwarmRollingUpdate deploys deploy/compose.yaml as a stack on a
@@ -538,7 +549,7 @@ func stopLoad(t *testing.T, container string) loadSummary {
 // account spreads the client's counts over the phases by start time.
 func account(sum loadSummary, phases []phase) swarmResult {
 	res := swarmResult{Date: time.Now().UTC(), Rate: swarmRate, Replicas: 3,
-		Sent: sum.Sent, OK: sum.OK, Failed: sum.Failed, Fallbacks: sum.Fallbacks, Addresses: len(sum.ByAddr)}
+		Sent: sum.Sent, OK: sum.OK, Failed: sum.Failed, Fallbacks: sum.Fallbacks, Addresses: len(sum.ByAddr), Resolutions: sum.Resolutions}
 	res.Phases = append(res.Phases, phase{Name: "start (client up, before the scenario)"})
 	res.Phases = append(res.Phases, phases...)
 	for _, b := range sum.Buckets {
@@ -589,6 +600,8 @@ func report(t *testing.T, res swarmResult, sum loadSummary) {
 		}
 		fmt.Fprintf(&b, "  %-45s %7s  sent %6d  ok %6d  failed %3d  fallbacks %3d\n", p.Name, d, p.Sent, p.OK, p.Failed, p.Fallbacks)
 	}
+	fmt.Fprintf(&b, "  DNS, resolved in the background every 250 ms: %d lookups, %d errors, %d of 1 s or more, slowest %d ms\n",
+		res.Resolutions.Count, res.Resolutions.Errors, res.Resolutions.Slow, res.Resolutions.SlowestMS)
 	if len(sum.FallbackErrors) > 0 {
 		fmt.Fprintf(&b, "  fallbacks (first): %v\n", sum.FallbackErrors[:min(len(sum.FallbackErrors), 5)])
 	}

@@ -5,15 +5,18 @@
 //
 // Usage:
 //
-//	swarmload -url http://hello/ -rate 200 [-timeout 5s] [-body TEXT]
+//	swarmload -url http://hello/ -rate 200 [-timeout 5s] [-resolve-every 250ms] [-body TEXT]
 //
-// Each request resolves the name afresh and opens its own connection
-// (keep-alive off), so it reaches whichever tasks the service has now. It
-// tries the resolved addresses in order until one accepts the connection,
-// as Go's dialer, curl and browsers do; a refused address is counted as a
-// fallback. The request itself is written once and never retried: a reset,
-// a timeout, a status other than 200 or a body other than the expected one
-// is a failure.
+// It resolves the name in the background every -resolve-every and keeps the
+// last answer, as a proxy's resolver does, so that no request waits on DNS
+// (the resolutions' count, errors and slowest time are reported). Each
+// request opens its own connection (keep-alive off), so it reaches whichever
+// tasks the service has now: the addresses are taken round-robin, and one
+// that refuses the connection or does not answer within its share of the
+// timeout is followed by the next, as Go's dialer, curl and browsers do;
+// each such attempt is counted as a fallback. The request itself is written
+// once and never retried: a reset, a timeout, a status other than 200 or a
+// body other than the expected one is a failure.
 //
 // On SIGTERM or SIGINT it stops sending, waits for the requests in flight,
 // prints a JSON summary on standard output and exits 0. Exit status 2 means
@@ -34,6 +37,7 @@ import (
 	"os/signal"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -51,6 +55,7 @@ type options struct {
 	timeout time.Duration
 	body    string
 	bucket  time.Duration
+	resolve time.Duration
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -63,6 +68,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "limit of one request, from dial to the end of the body")
 	fs.StringVar(&o.body, "body", "Hello from Multi-Stage Build!", "the exact body every answer must have")
 	fs.DurationVar(&o.bucket, "bucket", 100*time.Millisecond, "width of the time buckets of the summary")
+	fs.DurationVar(&o.resolve, "resolve-every", 250*time.Millisecond, "how often the host name is resolved again")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -77,8 +83,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	if o.rate < 1 || o.rate > 5000 {
 		return o, fmt.Errorf("-rate %d: want 1 to 5000", o.rate)
 	}
-	if o.timeout <= 0 || o.bucket <= 0 {
-		return o, errors.New("-timeout and -bucket must be positive")
+	if o.timeout <= 0 || o.bucket <= 0 || o.resolve <= 0 {
+		return o, errors.New("-timeout, -bucket and -resolve-every must be positive")
 	}
 	return o, nil
 }
@@ -94,8 +100,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	s := newStats(o.bucket)
 	c := newClient(o, s)
+	resolveCtx, stopResolving := context.WithCancel(context.Background())
+	resolved := make(chan struct{})
+	go c.resolveLoop(resolveCtx, resolved)
+	select {
+	case <-resolved:
+	case <-time.After(10 * time.Second):
+		fmt.Fprintf(stderr, "swarmload: %s did not resolve within 10 s\n", o.target.Hostname())
+	case <-ctx.Done():
+	}
 	fmt.Fprintf(stderr, "swarmload: %d requests/s to %s\n", o.rate, o.target)
 	c.loop(ctx)
+	stopResolving()
 	if err := json.NewEncoder(stdout).Encode(s.summary()); err != nil {
 		fmt.Fprintln(stderr, "swarmload:", err)
 		return 1
@@ -112,6 +128,10 @@ type client struct {
 	port  string
 	// lookup resolves host; tests replace it.
 	lookup func(ctx context.Context, host string) ([]string, error)
+	// addrs is the last answer of lookup; next picks the first address
+	// a request tries.
+	addrs atomic.Pointer[[]string]
+	next  atomic.Uint64
 }
 
 // attemptKey carries a request's dial record through its context.
@@ -119,6 +139,9 @@ type attemptKey struct{}
 
 // attempt is what the dial of one request found.
 type attempt struct {
+	// deadline ends the request. The transport's dial context does not
+	// carry it (dials outlive the requests that start them).
+	deadline  time.Time
 	addr      string // the address that accepted
 	fallbacks []string
 }
@@ -143,19 +166,56 @@ func newClient(o options, s *stats) *client {
 	return c
 }
 
-// dial resolves the name afresh and connects to the first address that
-// accepts, recording the ones that refused.
+// resolveLoop resolves the host name every o.resolve until ctx ends,
+// closing first once an answer is there.
+func (c *client) resolveLoop(ctx context.Context, first chan<- struct{}) {
+	tick := time.NewTicker(c.o.resolve)
+	defer tick.Stop()
+	for {
+		if c.refresh(ctx) && first != nil {
+			close(first)
+			first = nil
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// refresh resolves the host name once and keeps a non-empty answer.
+func (c *client) refresh(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	ips, err := c.lookup(ctx, c.host)
+	c.stats.resolved(time.Since(t0), err)
+	if err != nil || len(ips) == 0 {
+		return false
+	}
+	c.addrs.Store(&ips)
+	return true
+}
+
+// dial connects to the addresses of the last answer, round-robin, taking
+// the next one when an address refuses or does not answer in time; those
+// attempts are recorded.
 func (c *client) dial(ctx context.Context, network, _ string) (net.Conn, error) {
 	a, _ := ctx.Value(attemptKey{}).(*attempt)
-	ips, err := c.lookup(ctx, c.host)
-	if err != nil {
-		return nil, fmt.Errorf("resolving %s: %w", c.host, err)
+	p := c.addrs.Load()
+	if p == nil || len(*p) == 0 {
+		return nil, fmt.Errorf("%s has not resolved", c.host)
 	}
+	ips := *p
+	first := int(c.next.Add(1)-1) % len(ips)
 	var d net.Dialer
 	var errs []error
-	for _, ip := range ips {
-		addr := net.JoinHostPort(ip, c.port)
-		conn, err := d.DialContext(ctx, network, addr)
+	for i := range ips {
+		ip := ips[(first+i)%len(ips)]
+		dctx, cancel := context.WithDeadline(ctx, partialDeadline(a.requestDeadline(ctx), len(ips)-i))
+		conn, err := d.DialContext(dctx, network, net.JoinHostPort(ip, c.port))
+		cancel()
 		if err == nil {
 			if a != nil {
 				a.addr = ip
@@ -168,6 +228,32 @@ func (c *client) dial(ctx context.Context, network, _ string) (net.Conn, error) 
 		}
 	}
 	return nil, fmt.Errorf("no address of %s accepted: %w", c.host, errors.Join(errs...))
+}
+
+// requestDeadline returns the end of the request the dial is for.
+func (a *attempt) requestDeadline(ctx context.Context) time.Time {
+	if a != nil && !a.deadline.IsZero() {
+		return a.deadline
+	}
+	if d, ok := ctx.Deadline(); ok {
+		return d
+	}
+	return time.Now().Add(time.Minute)
+}
+
+// partialDeadline is the deadline of one of several connection attempts,
+// shared out as Go's own dialer shares it: the time left until deadline
+// divided by the addresses left, but at least 2 s while that much is left.
+// So an address that does not answer at all (its container gone, its DNS
+// entry not yet) costs an attempt, not the request.
+func partialDeadline(deadline time.Time, addrsLeft int) time.Time {
+	left := time.Until(deadline)
+	timeout := left / time.Duration(addrsLeft)
+	const saneMinimum = 2 * time.Second
+	if timeout < saneMinimum {
+		timeout = min(left, saneMinimum)
+	}
+	return time.Now().Add(timeout)
 }
 
 // loop sends one request every 1/rate seconds until ctx ends, then waits
@@ -199,7 +285,7 @@ func (c *client) loop(ctx context.Context) {
 
 // once sends one request and records its outcome.
 func (c *client) once(started time.Time) {
-	a := &attempt{}
+	a := &attempt{deadline: started.Add(c.o.timeout)}
 	ctx := context.WithValue(context.Background(), attemptKey{}, a)
 	err := c.get(ctx)
 	if err != nil && a.addr != "" {
@@ -236,6 +322,30 @@ type stats struct {
 	byAddr  map[string]int
 	errors  []Event
 	falls   []Event
+	dns     Resolutions
+}
+
+// Resolutions sums up the background resolutions of the host name.
+type Resolutions struct {
+	Count  int `json:"count"`
+	Errors int `json:"errors"`
+	// Slow counts those that took a second or more.
+	Slow int `json:"slow"`
+	// SlowestMS is the longest one, in milliseconds.
+	SlowestMS int64 `json:"slowest_ms"`
+}
+
+func (s *stats) resolved(took time.Duration, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dns.Count++
+	if err != nil {
+		s.dns.Errors++
+	}
+	if took >= time.Second {
+		s.dns.Slow++
+	}
+	s.dns.SlowestMS = max(s.dns.SlowestMS, took.Milliseconds())
 }
 
 // Bucket counts the requests started in one time slot.
@@ -264,8 +374,9 @@ type Summary struct {
 	ByAddr    map[string]int `json:"by_addr"`
 	Buckets   []Bucket       `json:"buckets"`
 	// Failures and FallbackErrors keep the first maxEvents of each.
-	Failures       []Event `json:"failures"`
-	FallbackErrors []Event `json:"fallback_errors"`
+	Failures       []Event     `json:"failures"`
+	FallbackErrors []Event     `json:"fallback_errors"`
+	Resolutions    Resolutions `json:"resolutions"`
 }
 
 const maxEvents = 500
@@ -304,7 +415,7 @@ func (s *stats) record(started time.Time, a *attempt, err error) {
 func (s *stats) summary() Summary {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sum := Summary{ByAddr: s.byAddr, Failures: s.errors, FallbackErrors: s.falls}
+	sum := Summary{ByAddr: s.byAddr, Failures: s.errors, FallbackErrors: s.falls, Resolutions: s.dns}
 	for _, b := range s.buckets {
 		sum.Buckets = append(sum.Buckets, *b)
 		sum.Sent += b.Sent
