@@ -591,7 +591,7 @@ func firstEvents(events []loadEvent, phases []phase) []string {
 func report(t *testing.T, res swarmResult, sum loadSummary) {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "swarm rolling update: %d requests at %d/s, %d answered with the seed's body, %d failed; %d refused connections taken by the next address; %d task addresses answered\n",
+	fmt.Fprintf(&b, "swarm rolling update: %d requests at %d/s, %d answered with the seed's body, %d failed; %d connection attempts refused or unanswered, then the next address; %d task addresses answered\n",
 		res.Sent, res.Rate, res.OK, res.Failed, res.Fallbacks, res.Addresses)
 	for _, p := range res.Phases {
 		d := ""
@@ -602,8 +602,18 @@ func report(t *testing.T, res swarmResult, sum loadSummary) {
 	}
 	fmt.Fprintf(&b, "  DNS, resolved in the background every 250 ms: %d lookups, %d errors, %d of 1 s or more, slowest %d ms\n",
 		res.Resolutions.Count, res.Resolutions.Errors, res.Resolutions.Slow, res.Resolutions.SlowestMS)
+	refused, unanswered := 0, 0
+	for _, e := range sum.FallbackErrors {
+		switch {
+		case strings.Contains(e.Error, "refused"):
+			refused++
+		case strings.Contains(e.Error, "timeout"), strings.Contains(e.Error, "deadline"):
+			unanswered++
+		}
+	}
 	if len(sum.FallbackErrors) > 0 {
-		fmt.Fprintf(&b, "  fallbacks (first): %v\n", sum.FallbackErrors[:min(len(sum.FallbackErrors), 5)])
+		fmt.Fprintf(&b, "  fallbacks (of the first %d): %d refused, %d unanswered within the attempt's share of the timeout\n",
+			len(sum.FallbackErrors), refused, unanswered)
 	}
 	t.Log(b.String())
 }

@@ -28,7 +28,14 @@ type swarmResult struct {
 	Failed    int       `json:"failed"`
 	Fallbacks int       `json:"fallbacks"`
 	Addresses int       `json:"addresses"`
-	Phases    []struct {
+	// Resolutions are the load client's DNS lookups, made in the background.
+	Resolutions struct {
+		Count     int   `json:"count"`
+		Errors    int   `json:"errors"`
+		Slow      int   `json:"slow"`
+		SlowestMS int64 `json:"slowest_ms"`
+	} `json:"resolutions"`
+	Phases []struct {
 		Name      string    `json:"name"`
 		Start     time.Time `json:"start"`
 		End       time.Time `json:"end"`
@@ -46,9 +53,9 @@ func (h *Harness) swarm(ctx context.Context) (s report.Section) {
 	s.Method = "The end-to-end test `" + swarmTest + "` (`e2e/deploy`) deploys `deploy/compose.yaml` as a stack on a single-node Docker Swarm: " +
 		"3 replicas of a hello image built from this tree, endpoint mode dnsrr (the kernel here has no IPVS for vip). " +
 		"A load client of its own (`e2e/deploy/swarmload`, static, in an image with nothing else) on the stack's network sends `GET /` at a steady rate, " +
-		"each request on a new connection (keep-alive off), the name resolved afresh, and never retried: a reset, a timeout, a status other than 200 or " +
-		"a body other than the seed's is a failure. A refused connection is followed by the next address the name resolved to, as Go's dialer, curl and " +
-		"browsers do; those are counted as fallbacks. Under that load the test rolls the service to a second image build, stops one task's container with " +
+		"each request on a new connection (keep-alive off) to the next of the addresses the name resolved to (resolved again every 250 ms in the background, as a proxy's resolver does), and never retried: a reset, a timeout, a status other than 200 or " +
+		"a body other than the seed's is a failure. An address that refuses the connection, or does not answer within its share of the 5 s timeout " +
+		"(shared out as Go's dialer does), is followed by the next one, as Go's dialer, curl and browsers do; those attempts are counted as fallbacks. Under that load the test rolls the service to a second image build, stops one task's container with " +
 		"SIGTERM (docker stop, as a node drain would; the swarm replaces it) and scales 3 → 1 → 3. " +
 		"Reproduce with `make deploy-test` (the counts are printed), or alone: " +
 		"`SWARM_RESULT=/tmp/swarm.json GOWORK=off go -C e2e test -count=1 -v -run '^" + swarmTest + "$' ./deploy/`."
@@ -91,8 +98,10 @@ func addSwarmRows(s *report.Section, res swarmResult) {
 	s.Add("requests sent", "", fmt.Sprintf("%d at %d/s", res.Sent, res.Rate), report.Info)
 	s.Add("failed requests", "0", fmt.Sprint(res.Failed), report.Verdict(res.Failed == 0))
 	s.Add("answered with the seed's body", "all", fmt.Sprintf("%d of %d", res.OK, res.Sent), report.Verdict(res.OK == res.Sent && res.Sent > 0))
-	s.Add("refused connections, taken by the next address", "", fmt.Sprint(res.Fallbacks), report.Info)
+	s.Add("connection attempts refused or unanswered, then the next address", "", fmt.Sprint(res.Fallbacks), report.Info)
 	s.Add("task addresses that answered", "", fmt.Sprint(res.Addresses), report.Info)
+	r := res.Resolutions
+	s.Add("DNS lookups of the service name (background)", "", fmt.Sprintf("%d, %d failed, %d of 1 s or more, slowest %d ms", r.Count, r.Errors, r.Slow, r.SlowestMS), report.Info)
 	rows := make([][]string, 0, len(res.Phases))
 	for _, p := range res.Phases {
 		d := "—"
