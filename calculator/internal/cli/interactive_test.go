@@ -1,13 +1,13 @@
 package cli
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/go-multistage/multistage/calculator/internal/syncbuf"
 )
 
 // fakeTerminal records what the interactive mode does with the terminal.
@@ -146,14 +146,14 @@ func TestArgsIgnoreTerminal(t *testing.T) {
 func TestInteractiveResize(t *testing.T) {
 	keys, typed := io.Pipe()
 	tty := &fakeTerminal{width: 80, resized: make(chan struct{})}
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	done := make(chan int)
 	go func() { done <- Run(nil, keys, out, io.Discard, tty) }()
 	typed.Write([]byte("1234567890"))
-	waitOutput(t, out, "> 1234567890")
+	out.WaitFor(t, "> 1234567890")
 	tty.setWidth(8) // room for 5 characters
 	tty.resized <- struct{}{}
-	waitOutput(t, out, "\x1b[1A\r\x1b[J\r> 67890\x1b[K")
+	out.WaitFor(t, "\x1b[1A\r\x1b[J\r> 67890\x1b[K")
 	typed.Write([]byte("\r" + ctrlD))
 	if code := <-done; code != ExitOK {
 		t.Errorf("status %d", code)
@@ -161,32 +161,4 @@ func TestInteractiveResize(t *testing.T) {
 	if !strings.Contains(out.String(), "\r\n1234567890\r\n") {
 		t.Errorf("no result in %q", out.String())
 	}
-}
-
-func waitOutput(t *testing.T, out *syncBuffer, want string) {
-	t.Helper()
-	for i := 0; !strings.Contains(out.String(), want); i++ {
-		if i == 500 {
-			t.Fatalf("output %q\nhas no %q", out.String(), want)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"testing/iotest"
-	"time"
+
+	"github.com/go-multistage/multistage/calculator/internal/syncbuf"
 )
 
 // result is what one ReadLine returned.
@@ -302,7 +302,7 @@ func TestInterruptOneRow(t *testing.T) {
 // the new width, after erasing the rows a narrower terminal wrapped it on.
 func TestResize(t *testing.T) {
 	in, keys := io.Pipe()
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	e := New(in, out, "> ")
 	type res struct {
 		line string
@@ -314,57 +314,22 @@ func TestResize(t *testing.T) {
 		done <- res{line, err}
 	}()
 	keys.Write([]byte("abcdefgh"))
-	waitFor(t, out, "\r> abcdefgh\x1b[K\r\x1b[10C")
+	out.WaitFor(t, "\r> abcdefgh\x1b[K\r\x1b[10C")
 	if err := e.Resize(6); err != nil { // room for 3 characters
 		t.Fatal(err)
 	}
-	waitFor(t, out, "\x1b[1A\r\x1b[J\r> fgh\x1b[K\r\x1b[5C")
+	out.WaitFor(t, "\x1b[1A\r\x1b[J\r> fgh\x1b[K\r\x1b[5C")
 	if err := e.Resize(80); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, out, "\r\x1b[J\r> abcdefgh\x1b[K\r\x1b[10C")
+	out.WaitFor(t, "\r\x1b[J\r> abcdefgh\x1b[K\r\x1b[10C")
 	keys.Write([]byte("\r"))
 	if r := <-done; r.line != "abcdefgh" || r.err != nil {
 		t.Errorf("ReadLine: %q, %v", r.line, r.err)
 	}
 	// Between lines, Resize only sets the width.
-	out.reset()
+	out.Reset()
 	if err := e.Resize(7); err != nil || out.String() != "" {
 		t.Errorf("Resize between lines: %v, drew %q", err, out.String())
 	}
-}
-
-// waitFor waits until out holds want, for at most a few seconds.
-func waitFor(t *testing.T, out *lockedBuffer, want string) {
-	t.Helper()
-	for i := 0; !strings.Contains(out.String(), want); i++ {
-		if i == 500 {
-			t.Fatalf("drew %q\nno %q", out.String(), want)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent use.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-func (b *lockedBuffer) reset() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.b.Reset()
 }
