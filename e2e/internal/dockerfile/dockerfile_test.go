@@ -1,0 +1,172 @@
+package dockerfile
+
+import (
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "Dockerfile")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestParse(t *testing.T) {
+	f, err := Parse(write(t, `# a comment
+ARG GO_IMAGE=golang:1.26.8@sha256:abc
+ARG EMPTY=""
+ARG NODEFAULT
+
+FROM --platform=$BUILDPLATFORM ${GO_IMAGE} AS build
+ARG INSTAGE=x
+RUN echo \
+    # a comment inside a continuation
+    done
+
+from scratch as Run
+LABEL a="one two" \
+      b=plain \
+      c="say \"hi\"" d="${VERSION}"
+LABEL e=""
+FROM run
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantArgs := map[string]string{"GO_IMAGE": "golang:1.26.8@sha256:abc", "EMPTY": "", "NODEFAULT": ""}
+	if !maps.Equal(f.Args, wantArgs) {
+		t.Errorf("Args = %q, want %q (stage ARGs excluded)", f.Args, wantArgs)
+	}
+	if f.ArgLines["GO_IMAGE"] != 2 {
+		t.Errorf("ArgLines[GO_IMAGE] = %d, want 2", f.ArgLines["GO_IMAGE"])
+	}
+	if len(f.Stages) != 3 {
+		t.Fatalf("%d stages, want 3: %+v", len(f.Stages), f.Stages)
+	}
+	if s := f.Stages[0]; s.Name != "build" || s.From != "${GO_IMAGE}" || s.Line != 6 {
+		t.Errorf("stage 0 = %+v, want build from ${GO_IMAGE} at line 6", s)
+	}
+	run, ok := f.Stage("run")
+	if !ok || run.From != "scratch" || run.Line != 12 {
+		t.Fatalf("Stage(run) = %+v, %v; want from scratch at line 12", run, ok)
+	}
+	wantLabels := map[string]string{"a": "one two", "b": "plain", "c": `say "hi"`, "d": "${VERSION}", "e": ""}
+	if !maps.Equal(run.Labels, wantLabels) {
+		t.Errorf("labels = %q, want %q", run.Labels, wantLabels)
+	}
+	if s := f.Stages[2]; s.From != "run" || s.Name != "" || len(s.Labels) != 0 {
+		t.Errorf("stage 2 = %+v, want an unnamed stage from run without labels", s)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for name, content := range map[string]string{
+		"no FROM":               "ARG A=b\n",
+		"LABEL before FROM":     "LABEL a=b\nFROM scratch\n",
+		"label without value":   "FROM scratch\nLABEL novalue\n",
+		"unterminated quote":    "FROM scratch\nLABEL a=\"b\n",
+		"dangling continuation": "FROM scratch\nRUN true \\\n",
+		"bad FROM":              "FROM a b c d\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if f, err := Parse(write(t, content)); err == nil {
+				t.Errorf("Parse succeeded: %+v", f)
+			} else if !strings.Contains(err.Error(), "Dockerfile") {
+				t.Errorf("error %q does not name the file", err)
+			}
+		})
+	}
+	if _, err := Parse(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Error("Parse of a missing file succeeded")
+	}
+}
+
+func TestExpandAndVariable(t *testing.T) {
+	vars := map[string]string{"A": "1", "B_2": "two"}
+	for in, want := range map[string]string{
+		"${A}":        "1",
+		"$A-${B_2}":   "1-two",
+		"x${UNSET}y":  "xy",
+		"no vars":     "no vars",
+		"$":           "$",
+		"${A}${A}$B_": "11",
+	} {
+		if got := Expand(in, vars); got != want {
+			t.Errorf("Expand(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"${GO_IMAGE}":     "GO_IMAGE",
+		"$ALPINE_IMAGE":   "ALPINE_IMAGE",
+		"scratch":         "",
+		"${A}:tag":        "",
+		"golang:${V}":     "",
+		"${A}${B}":        "",
+		"registry/${IMG}": "",
+	} {
+		if got := Variable(in); got != want {
+			t.Errorf("Variable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestReadPins(t *testing.T) {
+	path := write(t, "# pins\n\nGO_IMAGE=golang:1@sha256:a\n  ALPINE_IMAGE=alpine:3@sha256:b  \n")
+	pins, err := ReadPins(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"GO_IMAGE": "golang:1@sha256:a", "ALPINE_IMAGE": "alpine:3@sha256:b"}
+	if !maps.Equal(pins, want) {
+		t.Errorf("ReadPins = %q, want %q", pins, want)
+	}
+	for name, content := range map[string]string{
+		"no equals":   "GO_IMAGE golang:1\n",
+		"empty value": "GO_IMAGE=\n",
+		"empty name":  "=golang:1\n",
+		"quoted":      "GO_IMAGE=\"golang:1\"\n",
+		"inner space": "GO_IMAGE=golang:1 # comment\n",
+		"twice":       "A=1\nA=2\n",
+	} {
+		if pins, err := ReadPins(write(t, content)); err == nil {
+			t.Errorf("%s: ReadPins succeeded: %q", name, pins)
+		}
+	}
+}
+
+// FuzzParse: any input gives a File or an error, never a panic, and every
+// stage Parse returns has a base.
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{
+		"FROM scratch\n",
+		"ARG A=b\nFROM ${A} AS x\nLABEL k=\"v w\" \\\n  l=m\n",
+		"FROM a\nLABEL \"q\\\"\"=1\n",
+		"\\\n",
+		"LABEL a=b",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, content string) {
+		file, err := parse("Dockerfile", []byte(content))
+		if err == nil {
+			for _, s := range file.Stages {
+				if s.From == "" {
+					t.Errorf("stage %+v has no base", s)
+				}
+			}
+		}
+		if pins, err := parsePins("pins", []byte(content)); err == nil {
+			for name, value := range pins {
+				if name == "" || value == "" {
+					t.Errorf("pin %q=%q is empty", name, value)
+				}
+			}
+		}
+	})
+}
