@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"io/fs"
 	"maps"
 	"os"
@@ -128,4 +129,119 @@ func checkBase(t *testing.T, rel string, f *dockerfile.File, s dockerfile.Stage,
 	if _, declared := f.Args[arg]; !declared {
 		t.Errorf("%s:%d: FROM %s: no ARG before the first FROM declares %s's default", rel, s.Line, s.From, arg)
 	}
+}
+
+// renovateConfig is the part of renovate.json the tests read.
+type renovateConfig struct {
+	EnabledManagers []string `json:"enabledManagers"`
+	CustomManagers  []struct {
+		CustomType          string   `json:"customType"`
+		ManagerFilePatterns []string `json:"managerFilePatterns"`
+		MatchStrings        []string `json:"matchStrings"`
+		DatasourceTemplate  string   `json:"datasourceTemplate"`
+	} `json:"customManagers"`
+}
+
+// TestRenovateFindsEveryPin applies renovate.json's patterns for the docker
+// datasource the way Renovate does (a file pattern picks the files, each
+// match string is applied to the whole file) and requires that they find
+// every pin in base-images.env and every copy in the Dockerfiles: else an
+// update would move some copies and TestBaseImagePins would fail on the
+// bot's pull request.
+func TestRenovateFindsEveryPin(t *testing.T) {
+	pins := readPins(t)
+	data, err := os.ReadFile(filepath.Join(repoRoot, "renovate.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg renovateConfig
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		t.Fatalf("renovate.json: %v", err)
+	}
+	var files, matchers []*regexp.Regexp
+	for _, m := range cfg.CustomManagers {
+		if m.CustomType != "regex" || m.DatasourceTemplate != "docker" {
+			continue
+		}
+		for _, p := range m.ManagerFilePatterns {
+			files = append(files, jsRegexp(t, p))
+		}
+		for _, s := range m.MatchStrings {
+			matchers = append(matchers, compile(t, s))
+		}
+	}
+	if len(files) == 0 || len(matchers) == 0 {
+		t.Fatal("renovate.json has no regex manager for the docker datasource")
+	}
+	if !slices.Contains(cfg.EnabledManagers, "custom.regex") {
+		t.Errorf("renovate.json: enabledManagers %q leaves out custom.regex", cfg.EnabledManagers)
+	}
+
+	for _, rel := range append([]string{pinsFile}, dockerfiles(t)...) {
+		want := pinsIn(t, rel, pins)
+		if !slices.ContainsFunc(files, func(re *regexp.Regexp) bool { return re.MatchString(rel) }) {
+			t.Errorf("%s: no managerFilePatterns of renovate.json matches it", rel)
+			continue
+		}
+		content, err := os.ReadFile(filepath.Join(repoRoot, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []string
+		for _, re := range matchers {
+			for _, m := range re.FindAllStringSubmatch(string(content), -1) {
+				found = append(found, group(re, m, "depName")+":"+group(re, m, "currentValue")+"@"+group(re, m, "currentDigest"))
+			}
+		}
+		slices.Sort(found)
+		if !slices.Equal(found, want) {
+			t.Errorf("%s: renovate.json finds %q, want %q", rel, found, want)
+		}
+	}
+}
+
+// pinsIn returns the pins file rel holds, sorted: all of them for the pins
+// file, the defaults of the pinned ARGs for a Dockerfile.
+func pinsIn(t *testing.T, rel string, pins map[string]string) []string {
+	t.Helper()
+	if rel == pinsFile {
+		return slices.Sorted(maps.Values(pins))
+	}
+	f, err := dockerfile.Parse(filepath.Join(repoRoot, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for name := range pins {
+		if def, ok := f.Args[name]; ok {
+			out = append(out, def)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// jsRegexp compiles a Renovate file pattern written as a /regex/.
+func jsRegexp(t *testing.T, p string) *regexp.Regexp {
+	t.Helper()
+	if len(p) < 2 || p[0] != '/' || p[len(p)-1] != '/' {
+		t.Fatalf("renovate.json: file pattern %q: the test reads only /regex/ patterns", p)
+	}
+	return compile(t, p[1:len(p)-1])
+}
+
+func compile(t *testing.T, expr string) *regexp.Regexp {
+	t.Helper()
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		t.Fatalf("renovate.json: %v", err)
+	}
+	return re
+}
+
+func group(re *regexp.Regexp, m []string, name string) string {
+	if i := re.SubexpIndex(name); i > 0 {
+		return m[i]
+	}
+	return ""
 }
