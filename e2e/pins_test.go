@@ -245,3 +245,74 @@ func group(re *regexp.Regexp, m []string, name string) string {
 	}
 	return ""
 }
+
+// sourceLabels returns the OCI labels Dockerfile.<app> gives its flavour
+// (stage runtime-alpine or runtime-scratch): the labels' one source.
+func sourceLabels(t *testing.T, app, flavour string) map[string]string {
+	t.Helper()
+	path := filepath.Join(repoRoot, "Dockerfile."+app)
+	f, err := dockerfile.Parse(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := f.Stage("runtime-" + flavour)
+	if !ok {
+		t.Fatalf("%s has no stage runtime-%s", path, flavour)
+	}
+	return s.Labels
+}
+
+// TestImageLabelSource checks the one source of the OCI labels: both
+// flavours of a program carry the same labels, and .goreleaser.yaml sets no
+// labels of its own and describes each image with its Dockerfile's words.
+func TestImageLabelSource(t *testing.T) {
+	descriptions := map[string]bool{}
+	for _, app := range []string{"hello", "calculator"} {
+		alpine, scratch := sourceLabels(t, app, "alpine"), sourceLabels(t, app, "scratch")
+		if !maps.Equal(alpine, scratch) {
+			t.Errorf("Dockerfile.%s: runtime-alpine labels %q differ from runtime-scratch labels %q", app, alpine, scratch)
+		}
+		want := map[string]string{
+			"org.opencontainers.image.title":    app,
+			"org.opencontainers.image.source":   sourceURL,
+			"org.opencontainers.image.url":      sourceURL,
+			"org.opencontainers.image.licenses": "MIT",
+			"org.opencontainers.image.version":  "${VERSION}",
+			"org.opencontainers.image.revision": "${COMMIT}",
+			"org.opencontainers.image.created":  "${DATE}",
+		}
+		for key, value := range want {
+			if alpine[key] != value {
+				t.Errorf("Dockerfile.%s: label %s = %q, want %q", app, key, alpine[key], value)
+			}
+		}
+		desc := alpine["org.opencontainers.image.description"]
+		if desc == "" {
+			t.Errorf("Dockerfile.%s: no org.opencontainers.image.description", app)
+		}
+		descriptions[desc] = true
+	}
+
+	data, err := os.ReadFile(filepath.Join(repoRoot, ".goreleaser.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := regexp.MustCompile(`(?m)^\s+labels:.*$`).Find(data); m != nil {
+		t.Errorf(".goreleaser.yaml: %q: the images' labels come from the Dockerfiles alone", strings.TrimSpace(string(m)))
+	}
+	// The index annotations cannot come from a Dockerfile: they must at
+	// least say what the labels say.
+	used := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^\s+org\.opencontainers\.image\.description:\s*(.+?)\s*$`).FindAllSubmatch(data, -1) {
+		desc := strings.Trim(string(m[1]), `"'`)
+		used[desc] = true
+		if !descriptions[desc] {
+			t.Errorf(".goreleaser.yaml: description %q is not a Dockerfile's (%q)", desc, slices.Sorted(maps.Keys(descriptions)))
+		}
+	}
+	for desc := range descriptions {
+		if !used[desc] {
+			t.Errorf(".goreleaser.yaml: no annotation describes an image as %q", desc)
+		}
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-multistage/multistage/e2e/internal/dockerfile"
 )
 
 // flavour is one dockers_v2 entry of .goreleaser.yaml: a program on a base,
@@ -126,21 +128,14 @@ func TestImages(t *testing.T) {
 				if img.Os != "linux" || img.Architecture != goarch {
 					t.Errorf("platform %s/%s, want linux/%s", img.Os, img.Architecture, goarch)
 				}
-				want := map[string]string{
-					"org.opencontainers.image.title":    fl.binary,
-					"org.opencontainers.image.version":  f.meta.Version,
-					"org.opencontainers.image.revision": f.commit,
-					"org.opencontainers.image.created":  f.commitDate.UTC().Format(time.RFC3339),
-					"org.opencontainers.image.source":   strings.TrimSuffix(dummyRemote, ".git"),
-					"org.opencontainers.image.licenses": "MIT",
+				// The Dockerfile's labels, stamped with the release.
+				stamp := map[string]string{
+					"VERSION": f.meta.Version,
+					"COMMIT":  f.commit,
+					"DATE":    f.commitDate.UTC().Format(time.RFC3339),
 				}
-				for key, value := range want {
-					if got := img.Config.Labels[key]; got != value {
-						t.Errorf("label %s = %q, want %q", key, got, value)
-					}
-				}
-				if img.Config.Labels["org.opencontainers.image.description"] == "" {
-					t.Error("label org.opencontainers.image.description is empty")
+				for _, p := range dockerfile.LabelProblems(img.Config.Labels, f.sourceLabels(t, fl), stamp) {
+					t.Error(p)
 				}
 
 				entry := append(slices.Clone(img.Config.Entrypoint), img.Config.Cmd...)
@@ -154,6 +149,26 @@ func TestImages(t *testing.T) {
 			})
 		}
 	}
+}
+
+// sourceLabels returns the LABELs Dockerfile.<binary> of the released
+// commit writes for fl's base: the labels' one source (.goreleaser.yaml
+// adds none).
+func (f *fixture) sourceLabels(t *testing.T, fl flavour) map[string]string {
+	t.Helper()
+	path := filepath.Join(f.repo, "Dockerfile."+fl.binary)
+	df, err := dockerfile.Parse(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stage, ok := df.Stage("runtime-" + fl.base)
+	if !ok {
+		t.Fatalf("%s has no stage runtime-%s", path, fl.base)
+	}
+	if src := stage.Labels["org.opencontainers.image.source"]; src != strings.TrimSuffix(dummyRemote, ".git") {
+		t.Errorf("%s: label source %q is not the repository %s", path, src, dummyRemote)
+	}
+	return stage.Labels
 }
 
 // alpineArches returns the architectures of the alpine-based images. Like

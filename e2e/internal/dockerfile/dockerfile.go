@@ -14,8 +14,10 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -245,6 +247,35 @@ func Variable(s string) string {
 		return ""
 	}
 	return m[1] + m[2]
+}
+
+// LabelProblems compares an image's labels with source, the LABELs of its
+// Dockerfile stage, and says what differs: a source label missing or with
+// another value, or an org.opencontainers.image.* label source does not
+// write. With vars, source values are expanded first; without (nil), a value
+// that names a variable is only required to be there.
+func LabelProblems(got, source, vars map[string]string) []string {
+	var problems []string
+	for _, key := range slices.Sorted(maps.Keys(source)) {
+		want := source[key]
+		value, ok := got[key]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("label %s missing", key))
+		case vars != nil:
+			if want = Expand(want, vars); value != want {
+				problems = append(problems, fmt.Sprintf("label %s = %q, want %q", key, value, want))
+			}
+		case !strings.Contains(want, "$") && value != want:
+			problems = append(problems, fmt.Sprintf("label %s = %q, want %q", key, value, want))
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(got)) {
+		if _, ok := source[key]; !ok && strings.HasPrefix(key, "org.opencontainers.image.") {
+			problems = append(problems, fmt.Sprintf("label %s=%q is not the Dockerfile's, whose labels are the only ones", key, got[key]))
+		}
+	}
+	return problems
 }
 
 // ReadPins reads an env file of NAME=value lines (blank lines and # comments

@@ -170,3 +170,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestLabelProblems(t *testing.T) {
+	source := map[string]string{"org.opencontainers.image.title": "hello", "org.opencontainers.image.version": "${VERSION}"}
+	for _, tc := range []struct {
+		name string
+		got  map[string]string
+		vars map[string]string
+		want int // problems
+	}{
+		{"same", map[string]string{"org.opencontainers.image.title": "hello", "org.opencontainers.image.version": "v1"}, nil, 0},
+		{"stamped", map[string]string{"org.opencontainers.image.title": "hello", "org.opencontainers.image.version": "v1"}, map[string]string{"VERSION": "v1"}, 0},
+		{"wrong stamp", map[string]string{"org.opencontainers.image.title": "hello", "org.opencontainers.image.version": "v1"}, map[string]string{"VERSION": "v2"}, 1},
+		{"missing", map[string]string{"org.opencontainers.image.title": "hello"}, nil, 1},
+		{"other value", map[string]string{"org.opencontainers.image.title": "hi", "org.opencontainers.image.version": ""}, nil, 1},
+		{"extra OCI label", map[string]string{"org.opencontainers.image.title": "hello", "org.opencontainers.image.version": "", "org.opencontainers.image.url": "x"}, nil, 1},
+		{"other labels pass", map[string]string{"org.opencontainers.image.title": "hello", "org.opencontainers.image.version": "", "maintainer": "x"}, nil, 0},
+	} {
+		if p := LabelProblems(tc.got, source, tc.vars); len(p) != tc.want {
+			t.Errorf("%s: %d problems %q, want %d", tc.name, len(p), p, tc.want)
+		}
+	}
+}
