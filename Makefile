@@ -58,7 +58,7 @@ deps: ## Install the Debian packages the tests need, when any is missing.
 	scripts/test-deps.sh
 
 .PHONY: check
-check: ## gofmt, go vet, go.mod tidiness for every module, the one pinned Go toolchain, shellcheck of install.sh.
+check: ## gofmt, go vet, go.mod tidiness for every module, the one pinned Go toolchain, the base image pins and the label source, shellcheck of install.sh.
 	shellcheck --shell=sh install.sh
 	@out=$$(gofmt -l $(MODULES) $(SIDE_MODULES)); if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet $(addsuffix /...,$(addprefix ./,$(MODULES)))
@@ -66,6 +66,8 @@ check: ## gofmt, go vet, go.mod tidiness for every module, the one pinned Go too
 	@for m in $(SIDE_MODULES); do GOWORK=off go -C $$m vet ./... || exit 1; done
 	@for m in $(MODULES) $(SIDE_MODULES) tools/vuln tools/vulndb; do GOWORK=off go -C $$m mod tidy -diff || { echo "$$m: run go mod tidy"; exit 1; }; done
 	GOWORK=off go -C e2e test -count=1 -run '^TestToolchain' ./release/
+	GOWORK=off go -C e2e test -count=1 ./internal/...
+	GOWORK=off go -C e2e test -count=1 -run '^(TestBaseImagePins|TestRenovateFindsEveryPin|TestImageLabelSource)$$' .
 
 .PHONY: unit
 unit: ## Unit, fuzz-seed and integration tests with the race detector, in the workspace and per module.
