@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/go-multistage/multistage/calculator/expr"
 	"github.com/go-multistage/multistage/calculator/internal/width"
@@ -82,4 +83,44 @@ func TestScreenColumn(t *testing.T) {
 			t.Errorf("caret line %q, want %q", caret, want)
 		}
 	}
+}
+
+// FuzzSnippet renders errors at any spot of any source, for any width: a
+// snippet is two lines of valid UTF-8 that fit the width, the second a
+// caret under a column of the first.
+//
+//	go test ./expr -run '^$' -fuzz FuzzSnippet -fuzztime 10s
+func FuzzSnippet(f *testing.F) {
+	f.Add("1 / 0", 4, 0)
+	f.Add("\u3000中文 + e\u0301 # 😀", 7, 25)
+	f.Add(strings.Repeat("1 + ", 50)+"x", 100, 30)
+	f.Fuzz(func(t *testing.T, src string, offset, cols int) {
+		if offset < 0 || offset > len(src) {
+			return
+		}
+		for offset < len(src) && !utf8.RuneStart(src[offset]) {
+			offset++ // Eval's offsets are on character boundaries
+		}
+		if cols > 1000 {
+			cols %= 1000
+		}
+		s := (&expr.Error{Msg: "m", Source: src, Offset: offset}).Snippet(cols)
+		if cols < 20 {
+			cols = 80
+		}
+		lines := strings.Split(s, "\n")
+		if len(lines) != 3 || lines[2] != "" || !utf8.ValidString(s) {
+			t.Fatalf("Snippet of %q at %d: %q", src, offset, s)
+		}
+		shown, caret := lines[0], lines[1]
+		if !strings.HasPrefix(shown, " | ") || strings.TrimLeft(strings.TrimPrefix(caret, " | "), " ") != "^" {
+			t.Fatalf("Snippet of %q at %d: %q", src, offset, s)
+		}
+		if w := width.String(shown); w >= cols && width.String(src)+3 >= cols {
+			t.Fatalf("Snippet(%d) of %q at %d: first line %d columns wide", cols, src, offset, w)
+		}
+		if len(caret)-1 > width.String(shown) {
+			t.Fatalf("Snippet of %q at %d: caret at column %d past the line %q", src, offset, len(caret)-1, shown)
+		}
+	})
 }
