@@ -31,7 +31,7 @@ https://github.com/$REPOSITORY for this machine (Linux, x86_64 or aarch64).
 
 Options:
   -b BINDIR         install into BINDIR (default \$BINDIR, else ./bin)
-  -v VERSION        release to install, as 1.2.3 or v1.2.3 (default: the latest)
+  -v VERSION        release to install, as 1.2.3 or v1.2.3 (default: latest)
   --base-url URL    download release files from URL/vX.Y.Z/FILE instead of
                     https://github.com/$REPOSITORY/releases/download
                     (mirrors, air-gapped installs); needs -v
@@ -238,7 +238,7 @@ main() {
 	fi
 	goarch=$(arch)
 
-	if [ -z "$version" ]; then
+	if [ -z "$version" ] || [ "$version" = latest ]; then
 		[ -z "$base" ] || die "--base-url needs -v VERSION: a mirror has no 'latest' to ask"
 		version=$(latest_version "$releases")
 		log "latest release: v$version"

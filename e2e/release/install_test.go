@@ -73,7 +73,7 @@ func TestInstallScript(t *testing.T) {
 		// busybox sh runs its own applets before PATH, so uname is the real one.
 		{"busybox calculator", installRun{shell: "busybox", args: []string{"--base-url", base, "-v", version}}, "calculator", hostArch(t)},
 		{"busybox latest hello", installRun{shell: "busybox", args: []string{"--releases-url", srv.URL + "/releases"}}, "hello", hostArch(t)},
-		{"wget latest calculator", installRun{shell: "dash", fetcher: "wget", machine: "x86_64", args: []string{"--releases-url", srv.URL + "/releases"}}, "calculator", "amd64"},
+		{"wget latest calculator", installRun{shell: "dash", fetcher: "wget", machine: "x86_64", args: []string{"--releases-url", srv.URL + "/releases", "-v", "latest"}}, "calculator", "amd64"},
 	}
 	for _, tc := range good {
 		t.Run("good/"+tc.name, func(t *testing.T) {
@@ -462,9 +462,10 @@ func assertDirNames(t *testing.T, dir string, names []string) {
 // TestInstallScriptCosign runs install.sh with cosign on PATH against a
 // checksums.txt signed here with a throwaway key and no transparency log, as
 // the release rehearsal signs: the signed release installs; a checksums.txt
-// forged to match tampered archives, a missing bundle, another key and the
-// default keyless check (whose certificate a key-signed bundle lacks) are
-// each refused with nothing left behind.
+// forged to match tampered archives, a missing bundle and
+// another key are each refused with nothing left behind. (The keyless check
+// needs Sigstore's trust root from the network: TestInstallScriptKeyless
+// checks what install.sh asks of cosign there.)
 func TestInstallScriptCosign(t *testing.T) {
 	f := snapshot(t)
 	cosign := pinnedCosign(t, f)
@@ -521,7 +522,6 @@ func TestInstallScriptCosign(t *testing.T) {
 		{"forged checksums", withKey(releaseKey, "/forged"), "the signature of checksums.txt does not verify"},
 		{"no bundle", withKey(releaseKey, "/tampered"), "has no signature bundle"},
 		{"other key", withKey(filepath.Join(keys, "other.pub"), "/releases/download"), "the signature of checksums.txt does not verify"},
-		{"keyless", []string{"--base-url", m.URL + "/releases/download", "-v", version, "calculator"}, "the signature of checksums.txt does not verify"},
 	} {
 		t.Run("refused/"+tc.name, func(t *testing.T) {
 			r := installRun{shell: "dash", fetcher: "curl", machine: "x86_64", cosign: cosign, args: tc.args}
@@ -531,6 +531,71 @@ func TestInstallScriptCosign(t *testing.T) {
 			}
 			if line := errorLine(res.stderr); !strings.Contains(line, tc.want) {
 				t.Errorf("error line %q lacks %q; stderr:\n%s", line, tc.want, res.stderr)
+			}
+			assertDirNames(t, res.tmpdir, nil)
+		})
+	}
+}
+
+// TestInstallScriptKeyless checks the keyless verification install.sh asks
+// cosign for, with a stand-in cosign that records its arguments (the real one
+// would fetch Sigstore's trust root from the network): the bundle, the
+// release workflow's identity at the tag being installed (or the one given
+// with --certificate-identity) and GitHub's OIDC issuer. A cosign that fails
+// stops the install.
+func TestInstallScriptKeyless(t *testing.T) {
+	f := snapshot(t)
+	m := serveRelease(t, f)
+	script, err := os.ReadFile(filepath.Join(f.repo, "install.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.write(t, m.good, "checksums.txt.sigstore.json", []byte("{}"))
+	version := f.meta.Version
+	base := []string{"--base-url", m.URL + "/releases/download", "-v", version}
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		identity string
+		status   int
+	}{
+		{"release workflow", base, "https://github.com/go-multistage/multistage/.github/workflows/release.yml@refs/tags/v" + version, 0},
+		{"given identity", append(slices.Clone(base), "--certificate-identity", "https://example.test/mirror.yml@refs/heads/main"), "https://example.test/mirror.yml@refs/heads/main", 0},
+		{"cosign fails", base, "https://github.com/go-multistage/multistage/.github/workflows/release.yml@refs/tags/v" + version, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			record := filepath.Join(dir, "args")
+			fake := filepath.Join(dir, "cosign")
+			body := fmt.Sprintf("#!/bin/sh\nprintf '%%s\\n' \"$@\" >%s\nexit %d\n", record, tc.status)
+			if err := os.WriteFile(fake, []byte(body), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			r := installRun{shell: "dash", fetcher: "curl", machine: "x86_64", cosign: fake, args: append(slices.Clone(tc.args), "calculator")}
+			var res installResult
+			if tc.status == 0 {
+				res = runInstall(t, script, r)
+				if res.err != nil {
+					t.Fatalf("install.sh %q: %v\n%s", r.args, res.err, res.stderr)
+				}
+			} else {
+				res = runInstallOver(t, script, r)
+				if line := errorLine(res.stderr); res.err == nil || !strings.Contains(line, "the signature of checksums.txt does not verify") {
+					t.Errorf("with a failing cosign: %v, error line %q", res.err, line)
+				}
+			}
+			data, err := os.ReadFile(record)
+			if err != nil {
+				t.Fatalf("cosign was not run: %v", err)
+			}
+			args := strings.Split(strings.TrimSpace(string(data)), "\n")
+			tmp := strings.TrimSuffix(args[len(args)-1], "/checksums.txt")
+			want := []string{"verify-blob", "--bundle", tmp + "/checksums.txt.sigstore.json",
+				"--certificate-identity", tc.identity,
+				"--certificate-oidc-issuer", "https://token.actions.githubusercontent.com",
+				tmp + "/checksums.txt"}
+			if !slices.Equal(args, want) || !strings.HasPrefix(tmp, res.tmpdir+"/") {
+				t.Errorf("cosign ran with %q, want %q (in TMPDIR %s)", args, want, res.tmpdir)
 			}
 			assertDirNames(t, res.tmpdir, nil)
 		})
