@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -321,11 +322,52 @@ func appendMarshal(buf []byte, v any) []byte {
 	return append(buf, bytes.TrimSuffix(b.Bytes(), []byte("\n"))...)
 }
 
-// appendTime appends t as a quoted RFC 3339 time with nanoseconds.
+// appendTime appends t as a quoted RFC 3339 time with nanoseconds, as
+// t.AppendFormat(buf, time.RFC3339Nano) would. Formatting the date, time
+// and zone is most of the cost of a log line's time, and consecutive
+// records share them: they are kept for the last second seen.
 func appendTime(buf []byte, t time.Time) []byte {
 	buf = append(buf, '"')
-	buf = t.AppendFormat(buf, time.RFC3339Nano)
+	sec := t.Unix()
+	c := lastSecond.Load()
+	if c == nil || c.sec != sec || c.loc != t.Location() {
+		c = &second{sec: sec, loc: t.Location()}
+		c.date = t.AppendFormat(nil, "2006-01-02T15:04:05")
+		c.zone = t.AppendFormat(nil, "Z07:00")
+		lastSecond.Store(c)
+	}
+	buf = append(buf, c.date...)
+	buf = appendFraction(buf, t.Nanosecond())
+	buf = append(buf, c.zone...)
 	return append(buf, '"')
+}
+
+// second is the formatted date, time of day and zone of one second.
+type second struct {
+	sec        int64
+	loc        *time.Location
+	date, zone []byte
+}
+
+var lastSecond atomic.Pointer[second]
+
+// appendFraction appends ".nnnnnnnnn" without trailing zeros, or nothing
+// for 0: the ".999999999" of time.RFC3339Nano.
+func appendFraction(buf []byte, ns int) []byte {
+	if ns == 0 {
+		return buf
+	}
+	var d [10]byte
+	d[0] = '.'
+	for i := 9; i >= 1; i-- {
+		d[i] = byte('0' + ns%10)
+		ns /= 10
+	}
+	n := len(d)
+	for d[n-1] == '0' {
+		n--
+	}
+	return append(buf, d[:n]...)
 }
 
 // appendString appends s as a quoted JSON string. Invalid UTF-8 becomes

@@ -409,3 +409,37 @@ func (s *stripTime) Write(p []byte) (int, error) {
 	}
 	return s.w.Write(p)
 }
+
+// TestAppendTimeMatchesRFC3339Nano compares the cached formatting with the
+// standard library's, across zones, seconds and fractions.
+func TestAppendTimeMatchesRFC3339Nano(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("east", 5*3600+1800), time.FixedZone("west", -7*3600), time.FixedZone("zero", 0)}
+	if ny, err := time.LoadLocation("America/New_York"); err == nil {
+		zones = append(zones, ny)
+	}
+	base := time.Date(2026, 3, 8, 6, 59, 58, 0, time.UTC) // New York's DST starts at 07:00 UTC
+	for _, loc := range zones {
+		for _, ns := range []int{0, 1, 10, 123456789, 100000000, 999999999, 500} {
+			for step := range 4 {
+				tm := base.Add(time.Duration(step) * time.Second).Add(time.Duration(ns)).In(loc)
+				want := `"` + tm.Format(time.RFC3339Nano) + `"`
+				if got := string(appendTime(nil, tm)); got != want {
+					t.Errorf("appendTime(%v) = %s, want %s", tm, got, want)
+				}
+			}
+		}
+	}
+}
+
+func FuzzAppendTime(f *testing.F) {
+	f.Add(int64(0), int64(0), 0)
+	f.Add(int64(1767225600), int64(123456789), 3600)
+	f.Add(int64(-62135596800), int64(1), -3600)
+	f.Fuzz(func(t *testing.T, sec, ns int64, offset int) {
+		tm := time.Unix(sec, ns).In(time.FixedZone("z", offset%86400))
+		want := `"` + tm.Format(time.RFC3339Nano) + `"`
+		if got := string(appendTime(nil, tm)); got != want {
+			t.Fatalf("appendTime(%v) = %s, want %s", tm, got, want)
+		}
+	})
+}

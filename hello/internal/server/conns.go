@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,11 +26,20 @@ const (
 	connClosed
 )
 
-// silentAfter is how long a connection must have been silent (no byte
-// since its last response, or since it opened) before shutdown closes it
-// or the cap evicts it. It covers the instant between a response and the
-// client's next request on a busy keep-alive connection.
-const silentAfter = 50 * time.Millisecond
+// How long a connection must have been silent before shutdown closes it or
+// the cap evicts it: one that has sent nothing since it opened, and an idle
+// keep-alive one (no byte since its last response). The second covers the
+// moment between a response and the client's next request on a busy
+// keep-alive connection, on a loaded machine.
+const (
+	silentNew  = 50 * time.Millisecond
+	silentIdle = 200 * time.Millisecond
+)
+
+// lastLook is how long an interrupted connection that looked silent gets to
+// deliver bytes that had already arrived: an expired deadline fails a read
+// before it looks at the socket.
+const lastLook = 5 * time.Millisecond
 
 // tracker holds the open connections.
 type tracker struct {
@@ -50,6 +60,14 @@ func newTracker(max int) *tracker {
 }
 
 // trackedConn is a client connection as the tracker sees it.
+//
+// It also makes net/http's timeouts cheap. net/http sets a read or write
+// deadline five to seven times per request, and each costs a timer update
+// in the runtime. trackedConn applies a new deadline to the socket only when
+// it is earlier than the one in force (or none is): a deadline in force that
+// is earlier than wanted may fire too soon, and then Read or Write sets the
+// wanted one and carries on. No read or write ever outlives its deadline;
+// on a busy keep-alive connection most updates cost a comparison.
 type trackedConn struct {
 	net.Conn
 	t *tracker
@@ -63,86 +81,178 @@ type trackedConn struct {
 	// interrupted is set when shutdown or the cap asks the connection to
 	// close by making its pending read time out.
 	interrupted atomic.Bool
-	// deadline is the read deadline net/http last set (Unix ns, 0: none).
-	deadline atomic.Int64
 	// req is the request being served, for the log of a cut-off request.
 	req atomic.Pointer[http.Request]
+
+	mu sync.Mutex // guards the deadlines, and applying them
+	// The deadlines net/http wants, and those in force on the socket, in
+	// Unix nanoseconds; 0 means none.
+	readWant, readSet   int64
+	writeWant, writeSet int64
+	// readExpired is set while the read deadline in force is one net/http
+	// set in the past to abort a read: the next deadline replaces it.
+	readExpired bool
+	looked      bool // the last look after an interrupt was taken
 }
 
-// Read reads from the connection. A read that shutdown interrupted while a
-// request was arriving is resumed with the deadline net/http had set,
-// bounded by the end of the grace period, so that the request completes.
+// expiredBefore marks deadlines that are in the past when set: net/http
+// aborts a pending read with time.Unix(1, 0). Any deadline before 2001
+// counts; one in the past after that is handled by Read's retry.
+const expiredBefore = 978307200e9 // 2001-01-01 in Unix ns
+
+// Read reads from the connection. After a timeout it sets the deadline
+// net/http wants and reads again, unless that deadline has passed: the one
+// in force was earlier (see [trackedConn]), or shutdown interrupted the
+// read while a request was arriving (the request then gets until the end
+// of the grace period).
 func (c *trackedConn) Read(p []byte) (int, error) {
 	for {
 		n, err := c.Conn.Read(p)
 		if n > 0 && !c.got.Load() {
 			c.got.Store(true)
 		}
-		if err == nil || n > 0 || !c.got.Load() || !c.interrupted.Load() || !isTimeout(err) {
+		if err == nil || n > 0 || !errors.Is(err, os.ErrDeadlineExceeded) || !c.rearmRead() {
 			return n, err
+		}
+	}
+}
+
+// rearmRead sets the read deadline net/http wants after an early timeout,
+// and reports whether the read may go on.
+func (c *trackedConn) rearmRead() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	want := c.readWant
+	if c.interrupted.Load() {
+		if !c.got.Load() {
+			if c.looked {
+				return false // silent: close
+			}
+			c.looked = true
+			c.readSet, c.readExpired = time.Now().Add(lastLook).UnixNano(), false
+			return c.Conn.SetReadDeadline(time.Unix(0, c.readSet)) == nil
 		}
 		c.interrupted.Store(false)
-		if c.resumeDeadline() != nil {
-			return n, err
+		if g := c.t.grace.Load(); g != 0 && (want == 0 || want > g) {
+			want = g
+		}
+	}
+	if want != 0 && time.Now().UnixNano() >= want {
+		return false
+	}
+	c.readSet, c.readExpired = want, false
+	return c.Conn.SetReadDeadline(unixTime(want)) == nil
+}
+
+// Write writes p. After a timeout it sets the deadline net/http wants and
+// writes the rest, unless that deadline has passed.
+func (c *trackedConn) Write(p []byte) (int, error) {
+	var done int
+	for {
+		n, err := c.Conn.Write(p[done:])
+		done += n
+		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) || !c.rearmWrite() {
+			return done, err
 		}
 	}
 }
 
-// resumeDeadline restores net/http's read deadline, bounded by the grace
-// period, after an interruption.
-func (c *trackedConn) resumeDeadline() error {
-	d := c.deadline.Load()
-	if g := c.t.grace.Load(); g != 0 && (d == 0 || d > g) {
-		d = g
+func (c *trackedConn) rearmWrite() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	want := c.writeWant
+	if want != 0 && time.Now().UnixNano() >= want {
+		return false
 	}
-	if d == 0 {
-		return c.Conn.SetReadDeadline(time.Time{})
-	}
-	if time.Now().UnixNano() >= d {
-		return errors.New("deadline passed")
-	}
-	return c.Conn.SetReadDeadline(time.Unix(0, d))
+	c.writeSet = want
+	return c.Conn.SetWriteDeadline(unixTime(want)) == nil
 }
 
-// SetReadDeadline records the deadline net/http wants and applies it,
-// unless the connection was interrupted while silent: then it must close.
+// SetReadDeadline records the deadline net/http wants, and applies it if it
+// is earlier than the one in force. A connection interrupted while silent
+// keeps its expired deadline: it must close.
 func (c *trackedConn) SetReadDeadline(t time.Time) error {
-	var d int64
-	if !t.IsZero() {
-		d = t.UnixNano()
-	}
-	c.deadline.Store(d)
-	if c.interrupted.Load() && !c.got.Load() {
+	d := unixNano(t)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.readWant = d
+	switch {
+	case c.interrupted.Load() && !c.got.Load():
+		return nil
+	case c.readExpired:
+		if d == 0 {
+			return nil // a read now fails and retries without a deadline
+		}
+	case !earlier(d, c.readSet):
 		return nil
 	}
+	c.readSet, c.readExpired = d, d != 0 && d < expiredBefore
 	return c.Conn.SetReadDeadline(t)
 }
 
-// SetDeadline sets both deadlines, the read one through SetReadDeadline.
+// SetWriteDeadline is SetReadDeadline for writes.
+func (c *trackedConn) SetWriteDeadline(t time.Time) error {
+	d := unixNano(t)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writeWant = d
+	if !earlier(d, c.writeSet) {
+		return nil
+	}
+	c.writeSet = d
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline sets both deadlines.
 func (c *trackedConn) SetDeadline(t time.Time) error {
-	if err := c.Conn.SetWriteDeadline(t); err != nil {
+	if err := c.SetWriteDeadline(t); err != nil {
 		return err
 	}
 	return c.SetReadDeadline(t)
 }
 
+// earlier reports whether deadline want must replace the one in force, set:
+// none is in force, or want comes first. A later or absent want keeps set,
+// which may then fire early.
+func earlier(want, set int64) bool {
+	return set == 0 || want != 0 && want < set
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func unixTime(d int64) time.Time {
+	if d == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, d)
+}
+
 // interrupt makes a silent connection's pending read fail, so that
 // net/http closes it.
 func (c *trackedConn) interrupt() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.interrupted.Store(true)
-	c.Conn.SetReadDeadline(time.Unix(1, 0))
+	c.readSet, c.readExpired = 1, false
+	c.Conn.SetReadDeadline(time.Unix(0, 1))
 }
 
 // silent reports whether the connection has had no byte of a request for
-// silentAfter, as of now (Unix ns).
+// silentNew or silentIdle, as of now (Unix ns).
 func (c *trackedConn) silent(now int64) bool {
-	st := c.state.Load()
-	return (st == connNew || st == connIdle) && !c.got.Load() && now-c.since.Load() >= int64(silentAfter)
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
+	quiet := now - c.since.Load()
+	switch c.state.Load() {
+	case connNew:
+		return !c.got.Load() && quiet >= int64(silentNew)
+	case connIdle:
+		return !c.got.Load() && quiet >= int64(silentIdle)
+	}
+	return false
 }
 
 // connState is the http.Server's ConnState hook.
@@ -201,7 +311,7 @@ func (t *tracker) snapshot() []*trackedConn {
 
 // evictIdle interrupts the connection that has been silent the longest: an
 // idle keep-alive connection, or one that has sent nothing since it opened.
-// It reports whether it found one silent for at least silentAfter.
+// It reports whether it found one silent long enough (see silentNew).
 func (t *tracker) evictIdle() bool {
 	now := time.Now().UnixNano()
 	t.mu.Lock()
