@@ -84,6 +84,8 @@ func TestComposeSettings(t *testing.T) {
 	}
 	if r := hello.Deploy.Resources.Limits; r == nil || r.MemoryBytes == 0 || r.NanoCPUs == 0 || r.Pids == 0 {
 		t.Errorf("resource limits %+v: want memory, CPUs and pids", r)
+	} else {
+		checkMemLimit(t, hello.Environment["GOMEMLIMIT"], int64(r.MemoryBytes))
 	}
 
 	hc := hello.HealthCheck

@@ -455,6 +455,12 @@ func checkScaling(t *testing.T, m manifests) {
 	if r.Requests.Cpu().IsZero() || r.Requests.Memory().IsZero() || r.Limits.Memory().IsZero() {
 		t.Errorf("resources %+v: want CPU and memory requests (the HPA measures against the CPU request) and a memory limit", r)
 	}
+	gml, ok := env(c, "GOMEMLIMIT")
+	var gmlp *string
+	if ok {
+		gmlp = &gml
+	}
+	checkMemLimit(t, gmlp, r.Limits.Memory().Value())
 	if r.Limits.Memory().Cmp(*r.Requests.Memory()) < 0 {
 		t.Errorf("memory limit %s below the request %s", r.Limits.Memory(), r.Requests.Memory())
 	}
