@@ -18,6 +18,13 @@
 #                                 otherwise when a default base of the
 #                                 Dockerfiles is neither in the engine nor
 #                                 pullable (an offline machine)
+#   scripts/standins.sh push PREFIX
+#                                 build a two-platform (linux/amd64, linux/arm64)
+#                                 alpine stand-in with the buildx builder
+#                                 BUILDX_BUILDER and push it as PREFIX/alpine:local
+#                                 to a registry (for scripts/publish-local.sh, whose
+#                                 BuildKit cannot see the engine's images); prints
+#                                 the export line
 #   scripts/standins.sh clean     remove both images
 #
 # Idempotent: each image carries a label with a hash of everything it is made
@@ -34,6 +41,7 @@ go_image=${STANDIN_GO_IMAGE:-go-multistage/golang-standin:local}
 hash_label=io.github.go-multistage.standin.hash
 ca_bundle=/etc/ssl/certs/ca-certificates.crt
 sys_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+cache_dir=${GO_MULTISTAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/go-multistage}
 
 say() { printf 'standins: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -62,13 +70,38 @@ image_hash() {
 	docker image inspect -f "{{ index .Config.Labels \"$hash_label\" }}" "$1" 2>/dev/null || true
 }
 
-# make_rootfs fills $1 with the alpine-like root filesystem.
+# arm64_busybox prints the path of Debian's arm64 busybox-static, downloaded
+# once into the cache. apt runs with lists of its own, so the machine's apt
+# configuration (architectures, lists) is left as it is.
+arm64_busybox() {
+	local dir=$cache_dir/busybox-static-arm64 tmp opts
+	if [ ! -x "$dir/bin/busybox" ]; then
+		command -v apt-get >/dev/null || die "no apt-get to download arm64 busybox-static"
+		say "downloading Debian's busybox-static for arm64 (once)"
+		tmp=$(mktemp -d)
+		opts=(-o APT::Architectures::=amd64 -o APT::Architectures::=arm64
+			-o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache=$tmp/cache")
+		mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/deb"
+		as_root apt-get -qq "${opts[@]}" update >/dev/null 2>&1 || { rm -rf "$tmp"; die "apt-get update (arm64 lists) failed"; }
+		(cd "$tmp/deb" && as_root apt-get -qq "${opts[@]}" download busybox-static:arm64 >/dev/null 2>&1) ||
+			{ rm -rf "$tmp"; die "apt-get download busybox-static:arm64 failed"; }
+		dpkg-deb -x "$tmp"/deb/busybox-static_*_arm64.deb "$tmp/x"
+		mkdir -p "$dir/bin"
+		install -m 0755 "$tmp/x/bin/busybox" "$dir/bin/busybox"
+		rm -rf "$tmp"
+	fi
+	printf '%s\n' "$dir/bin/busybox"
+}
+
+# make_rootfs fills $1 with the alpine-like root filesystem, with $2 (default
+# $busybox) as /bin/busybox. The applet links come from the host's busybox,
+# which runs here whatever the target architecture.
 make_rootfs() {
-	local root=$1 applet
+	local root=$1 target_busybox=${2:-$busybox} applet
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc/ssl/certs,root,tmp,var/tmp,home,proc,sys,dev}
 	chmod 1777 "$root/tmp" "$root/var/tmp"
 	chmod 0700 "$root/root"
-	cp "$busybox" "$root/bin/busybox"
+	cp "$target_busybox" "$root/bin/busybox"
 	chmod 0755 "$root/bin/busybox"
 	# Applet links where alpine has them (bin/sh, usr/bin/wget, ...).
 	for applet in $("$busybox" --list-full); do
@@ -188,13 +221,50 @@ auto() {
 	done
 }
 
+# push builds the two-platform alpine stand-in and pushes it under prefix $1.
+push() {
+	local prefix=$1 ref hash
+	[ -n "${BUILDX_BUILDER:-}" ] || die "push needs BUILDX_BUILDER: a builder that can push several platforms (scripts/buildkit.sh)"
+	busybox=$(find_busybox)
+	local arm
+	arm=$(arm64_busybox)
+	work=$(mktemp -d) # global: the EXIT trap needs it
+	trap 'rm -rf "$work"' EXIT
+	mkdir -p "$work/ctx"
+	make_rootfs "$work/amd64" "$busybox"
+	make_rootfs "$work/arm64" "$arm"
+	local arch
+	for arch in amd64 arm64; do
+		tar -C "$work/$arch" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf "$work/ctx/rootfs-$arch.tar" .
+	done
+	hash=$(cat "$0" "$work/ctx/rootfs-amd64.tar" "$work/ctx/rootfs-arm64.tar" | sha256sum | cut -c1-16)
+	cat >"$work/ctx/Dockerfile" <<DOCKERFILE
+FROM scratch
+ARG TARGETARCH
+ADD rootfs-\${TARGETARCH}.tar /
+ENV PATH=$sys_path
+LABEL $hash_label=$hash
+CMD ["/bin/sh"]
+DOCKERFILE
+	ref=$prefix/alpine:local
+	say "pushing $ref (linux/amd64, linux/arm64)"
+	docker buildx build --builder "$BUILDX_BUILDER" --platform linux/amd64,linux/arm64 \
+		--provenance=false --push -t "$ref" -q "$work/ctx" >/dev/null ||
+		die "pushing $ref failed"
+	printf 'export ALPINE_IMAGE=%s\n' "$ref"
+}
+
 case ${1:-build} in
 build) build ;;
+push)
+	[ $# -eq 2 ] || die "usage: $0 push PREFIX (a registry path, e.g. localhost:5000/standins)"
+	push "$2"
+	;;
 env) print_env ;;
 auto) auto ;;
 clean) docker image rm "$alpine_image" "$go_image" >/dev/null 2>&1 || true ;;
 *)
-	say "usage: $0 [build|env|auto|clean]"
+	say "usage: $0 [build|env|auto|clean|push PREFIX]"
 	exit 2
 	;;
 esac

@@ -10,12 +10,14 @@
 #   dash, curl, wget   install.sh's shells and downloaders (e2e/release)
 #   shellcheck         lints install.sh (make check)
 #   wrk, bc            benchmarks (bench/)
+#   docker-registry    the OCI registry of the release rehearsal (scripts/registry.sh)
+#   runc, curl         BuildKit's runtime (scripts/buildkit.sh), registry probes
 #
 # Quiet when everything is there. Elsewhere than Debian it only says what is
 # missing: the tests that need it then skip, or fail when CI is set.
 set -euo pipefail
 
-packages=(git make file docker.io busybox-static qemu-user-static systemd rpm dash curl wget shellcheck wrk bc)
+packages=(git make file docker.io busybox-static qemu-user-static systemd rpm dash curl wget shellcheck wrk bc docker-registry runc)
 
 say() { printf 'test-deps: %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
