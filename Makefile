@@ -97,6 +97,10 @@ deploy-test: ## Deployment files: Kubernetes manifests checked offline, deploy/c
 release-snapshot: ## The maintainers' main job: a full local release of HEAD into dist/, nothing published.
 	$(BASES) scripts/release-snapshot.sh
 
+.PHONY: publish-local
+publish-local: ## Release rehearsal: the real goreleaser release of the tag at HEAD, images pushed to a registry on loopback (IMAGE_PREFIX, default localhost:5000/go-multistage).
+	scripts/publish-local.sh
+
 .PHONY: release-check
 release-check: ## Validate .goreleaser.yaml with the pinned GoReleaser (needs a git remote).
 	scripts/release-goreleaser.sh check

@@ -12,6 +12,8 @@
 #   GO_IMAGE       base images handed to the Dockerfiles as build args; point
 #   ALPINE_IMAGE   them at local stand-ins offline:
 #                    eval "$(scripts/standins.sh env)"; scripts/release-snapshot.sh
+#   COSIGN_KEY     sign checksums.txt with this key (PEM; COSIGN_PASSWORD);
+#                  unset, the snapshot is not signed
 #   ALPINE_PLATFORMS  platforms of the alpine-based images (default
 #                  linux/amd64,linux/arm64; set from a local ALPINE_IMAGE)
 #
@@ -47,4 +49,8 @@ if [ -n "${ALPINE_IMAGE:-}" ] && [ -z "${ALPINE_PLATFORMS:-}" ] &&
 	note "ALPINE_IMAGE=$ALPINE_IMAGE is a local $platform image: alpine-based images for $platform only"
 fi
 
-exec "$root/scripts/release-goreleaser.sh" release --snapshot --clean "$@"
+# Keyless signing needs GitHub's OIDC token: a snapshot signs only with a key.
+skip_sign=()
+[ -n "${COSIGN_KEY:-}" ] || skip_sign=(--skip=sign)
+
+exec "$root/scripts/release-goreleaser.sh" release --snapshot --clean ${skip_sign[@]+"${skip_sign[@]}"} "$@"

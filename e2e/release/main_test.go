@@ -55,6 +55,7 @@ func TestMain(m *testing.M) {
 		os.Exit(code)
 	}
 	cleanup()
+	cleanupPublish()
 	os.Exit(code)
 }
 

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# publish-local.sh is the maintainers' release rehearsal (`make publish-local`):
+# the real `goreleaser release --clean` of the release tag at HEAD, not a
+# snapshot, with the images pushed to an OCI registry on this machine instead
+# of GHCR. It builds them the way the release job on GitHub does: buildx with a
+# BuildKit builder that builds every platform at once and pushes one index per
+# tag, with provenance attestations.
+#
+#   make tag VERSION=v1.2.3 && make publish-local
+#   docker pull localhost:5000/go-multistage/hello:1.2.3
+#
+# What differs from release.yml, and why:
+#   - no GitHub release is created (nothing here stands in for GitHub); every
+#     file it would upload is in dist/ (RELEASE_REHEARSAL=1 in .goreleaser.yaml);
+#   - no SBOM attestations on the images: BuildKit's SBOM scanner is an image
+#     (docker/buildkit-syft-scanner) that cannot be pulled here. The binaries'
+#     SBOMs are still made; on GitHub the image attestations stay on;
+#   - signatures are made with a key (COSIGN_KEY, or a throwaway key pair whose
+#     public half is left in dist/cosign.pub) and no transparency log, where
+#     release.yml signs keyless through GitHub's OIDC token and Rekor;
+#   - offline, the alpine-based images are built on a two-platform stand-in of
+#     alpine pushed to the same registry (scripts/standins.sh push), unless
+#     the real base can be pulled or STANDINS=0.
+#
+# Environment:
+#   IMAGE_PREFIX      where the images go (default localhost:5000/go-multistage);
+#                     its registry part must answer, or be a loopback address
+#                     where this script starts Debian's docker-registry itself
+#   STANDIN_REGISTRY  registry path for the stand-in base (default
+#                     <registry of IMAGE_PREFIX>/go-multistage-standins)
+#   STANDINS          1 forces the stand-ins, 0 forbids them (see standins.sh)
+#   GORELEASER_CURRENT_TAG  the tag to release (default: the highest v* tag
+#                     at HEAD, a final release above its release candidates)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+note() { printf 'publish-local: %s\n' "$*" >&2; }
+die() { note "error: $*"; exit 1; }
+
+export IMAGE_PREFIX=${IMAGE_PREFIX:-localhost:5000/go-multistage}
+registry=${IMAGE_PREFIX%%/*}
+[ "$registry" != "$IMAGE_PREFIX" ] || die "IMAGE_PREFIX=$IMAGE_PREFIX has no registry part (want HOST:PORT/PATH)"
+
+# current_tag prints the release tag at HEAD: the highest v* tag by semver,
+# where a final version sorts above its pre-releases (versionsort.suffix).
+current_tag() {
+	git -c versionsort.suffix=- tag --points-at HEAD --list 'v[0-9]*' --sort=-version:refname | head -n 1
+}
+
+[ -z "$(git status --porcelain --untracked-files=no)" ] ||
+	die "uncommitted changes: a release is built from a tagged commit; commit or stash them"
+[ -n "$(git remote)" ] ||
+	die "no git remote: GoReleaser reads the project's URL and dates from it; add one (a dummy URL is enough)"
+tag=${GORELEASER_CURRENT_TAG:-$(current_tag)}
+[ -n "$tag" ] || die "no release tag at HEAD: run make tag VERSION=vX.Y.Z first"
+git rev-parse -q --verify "refs/tags/$tag^{commit}" >/dev/null || die "tag $tag does not exist"
+[ "$(git rev-parse "$tag^{commit}")" = "$(git rev-parse HEAD)" ] || die "tag $tag is not at HEAD"
+export GORELEASER_CURRENT_TAG=$tag
+
+scripts/docker-engine.sh start
+scripts/binfmt.sh start
+if ! scripts/registry.sh status "$registry"; then
+	scripts/registry.sh start "$registry" ||
+		die "no registry answers at $registry and none could be started there"
+fi
+stand_ins=${STANDIN_REGISTRY:-$registry/go-multistage-standins}
+BUILDX_BUILDER=$(BUILDKIT_HTTP_REGISTRIES="$registry ${stand_ins%%/*} localhost:5000 127.0.0.1:5000" scripts/buildkit.sh start)
+export BUILDX_BUILDER
+
+# The stand-ins only where the real bases cannot be had (STANDINS as in
+# scripts/standins.sh). The builder cannot see the engine's images, so the
+# alpine stand-in goes to a registry, for both platforms.
+if [ -n "$(scripts/standins.sh auto)" ]; then
+	eval "$(scripts/standins.sh push "$stand_ins")"
+	export ALPINE_IMAGE
+fi
+
+# Signatures: with the caller's key (COSIGN_KEY, COSIGN_PASSWORD), or a
+# throwaway key pair made here; its public key ends up as dist/cosign.pub.
+key_dir=$(mktemp -d)
+trap 'rm -rf "$key_dir"' EXIT
+if [ -z "${COSIGN_KEY:-}" ]; then
+	cosign=$(GOWORK=off go -C tools/cosign tool -n cosign) || die "cannot build cosign from tools/cosign"
+	(cd "$key_dir" && COSIGN_PASSWORD='' "$cosign" generate-key-pair >/dev/null 2>&1) ||
+		die "cosign generate-key-pair failed"
+	COSIGN_KEY=$(cat "$key_dir/cosign.key")
+	export COSIGN_KEY COSIGN_PASSWORD=''
+	note "signing with a throwaway key pair (public key: dist/cosign.pub)"
+fi
+
+export RELEASE_REHEARSAL=1
+note "releasing $tag, images to $IMAGE_PREFIX (builder $BUILDX_BUILDER${ALPINE_IMAGE:+, alpine base $ALPINE_IMAGE})"
+start=$(date +%s)
+if ! scripts/release-goreleaser.sh release --clean "$@"; then
+	die "goreleaser release of $tag failed: the release is incomplete and must not be announced; fix the cause and run again (images already pushed under $IMAGE_PREFIX carry the same tags and are overwritten)"
+fi
+[ ! -f "$key_dir/cosign.pub" ] || cp "$key_dir/cosign.pub" dist/cosign.pub
+note "released $tag in $(($(date +%s) - start))s: files in dist/, images under $IMAGE_PREFIX"
