@@ -175,8 +175,9 @@ func (p *publishedRelease) makeKeyPair() ([]string, error) {
 	return []string{"COSIGN_KEY=" + string(key), "COSIGN_PASSWORD=" + keyPassword}, nil
 }
 
-// tagRelease replaces the clone's tags with a release candidate, the final
-// release and the modules' tags, all on HEAD, as `make tag` would leave them.
+// tagRelease replaces the clone's tags with a release candidate and then its
+// final release on the same commit, made as a maintainer makes them: with
+// scripts/tag.sh (make tag), which also tags the modules.
 func tagRelease(repo string) error {
 	tags, err := gitOut(repo, "tag", "--list")
 	if err != nil {
@@ -187,10 +188,18 @@ func tagRelease(repo string) error {
 			return err
 		}
 	}
-	for _, tag := range []string{publishRC, publishTag, "hello/" + publishTag, "calculator/" + publishTag} {
-		if _, err := gitOut(repo, "-c", "user.name=release-e2e", "-c", "user.email=release-e2e@localhost",
-			"tag", "-a", tag, "-m", tag); err != nil {
+	env := []string{
+		"GIT_AUTHOR_NAME=release-e2e", "GIT_AUTHOR_EMAIL=release-e2e@localhost",
+		"GIT_COMMITTER_NAME=release-e2e", "GIT_COMMITTER_EMAIL=release-e2e@localhost",
+	}
+	for _, version := range []string{publishRC, publishTag} {
+		if _, err := run(repo, env, filepath.Join(repo, "scripts", "tag.sh"), version); err != nil {
 			return err
+		}
+	}
+	for _, tag := range []string{"hello/" + publishTag, "calculator/" + publishTag} {
+		if _, err := gitOut(repo, "rev-parse", "-q", "--verify", "refs/tags/"+tag); err != nil {
+			return fmt.Errorf("scripts/tag.sh %s made no %s: %w", publishTag, tag, err)
 		}
 	}
 	return nil
@@ -313,8 +322,8 @@ func readChecksums(t *testing.T, path string) map[string]string {
 	return sums
 }
 
-// releaseTags returns every tag the README promises for fl at version.
-func releaseTags(fl flavour, version string) []string {
+// imageTags returns every image tag the README promises for fl at version.
+func imageTags(fl flavour, version string) []string {
 	mm := majorMinor(version)
 	return []string{version + fl.suffix, mm + fl.suffix, "latest" + fl.suffix}
 }
@@ -329,7 +338,7 @@ func TestPublishedIndexes(t *testing.T) {
 	for _, fl := range flavours {
 		t.Run(fl.binary+fl.suffix, func(t *testing.T) {
 			var digests []string
-			for _, tag := range releaseTags(fl, version) {
+			for _, tag := range imageTags(fl, version) {
 				idx, digest := fetchIndex(t, p.registry, "go-multistage/"+fl.binary, tag)
 				digests = append(digests, digest)
 				checkIndex(t, p, fl, idx)
@@ -515,7 +524,7 @@ func TestPublishedImagesRun(t *testing.T) {
 	for _, fl := range flavours {
 		t.Run(fl.binary+fl.suffix, func(t *testing.T) {
 			refs := make([]string, 0, 3)
-			for _, tag := range releaseTags(fl, version) {
+			for _, tag := range imageTags(fl, version) {
 				refs = append(refs, p.prefix+"/"+fl.binary+":"+tag)
 			}
 			removeImages(t, refs...)
@@ -768,7 +777,7 @@ func TestPublishSignatures(t *testing.T) {
 	}
 	version := strings.TrimPrefix(publishTag, "v")
 	for _, fl := range flavours {
-		for _, tag := range releaseTags(fl, version) {
+		for _, tag := range imageTags(fl, version) {
 			ref := p.prefix + "/" + fl.binary + ":" + tag
 			if err := verifyImage(ref); err != nil {
 				t.Errorf("%s does not verify: %v", ref, err)
