@@ -90,11 +90,24 @@ if [ -z "${COSIGN_KEY:-}" ]; then
 	note "signing with a throwaway key pair (public key: dist/cosign.pub)"
 fi
 
+# The apk packages are signed too (nfpms[].apk.signature): with the caller's
+# key (APK_SIGNING_KEY_FILE), or a throwaway RSA key made here, whose public
+# half ends up beside the packages as dist/go-multistage.rsa.pub, as
+# release.yml publishes it.
+if [ -z "${APK_SIGNING_KEY_FILE:-}" ]; then
+	(umask 077 && openssl genrsa -out "$key_dir/go-multistage.rsa" 2048 2>/dev/null) ||
+		die "openssl genrsa failed (a throwaway apk signing key)"
+	export APK_SIGNING_KEY_FILE=$key_dir/go-multistage.rsa
+fi
+openssl rsa -in "$APK_SIGNING_KEY_FILE" -pubout -out "$key_dir/go-multistage.rsa.pub" 2>/dev/null ||
+	die "cannot read the apk signing key $APK_SIGNING_KEY_FILE"
+
 export RELEASE_REHEARSAL=1
 note "releasing $tag, images to $IMAGE_PREFIX (builder $BUILDX_BUILDER${ALPINE_IMAGE:+, alpine base $ALPINE_IMAGE})"
 start=$(date +%s)
 if ! scripts/release-goreleaser.sh release --clean "$@"; then
 	die "goreleaser release of $tag failed: the release is incomplete and must not be announced; fix the cause and run again (images already pushed under $IMAGE_PREFIX carry the same tags and are overwritten)"
 fi
+cp "$key_dir/go-multistage.rsa.pub" dist/
 [ ! -f "$key_dir/cosign.pub" ] || cp "$key_dir/cosign.pub" dist/cosign.pub
 note "released $tag in $(($(date +%s) - start))s: files in dist/, images under $IMAGE_PREFIX"
