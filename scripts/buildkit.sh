@@ -18,7 +18,7 @@
 # Environment:
 #   BUILDKIT_VERSION      module version of github.com/moby/buildkit (default below)
 #   BUILDKIT_BUILDER      buildx builder name (default go-multistage)
-#   GO_MULTISTAGE_STATE   state dir: socket, pid, log, BuildKit's own root
+#   GO_MULTISTAGE_STATE   state dir: socket, log, config, BuildKit's own root
 #   GO_MULTISTAGE_CACHE   cache that outlives the run, for the buildkitd binary
 set -euo pipefail
 
@@ -29,7 +29,6 @@ cache_dir=${GO_MULTISTAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/go-multistage}
 registries=${BUILDKIT_HTTP_REGISTRIES:-localhost:5000 127.0.0.1:5000}
 bin=$cache_dir/buildkitd-$BUILDKIT_VERSION/buildkitd
 sock=$state_dir/buildkitd.sock
-pid_file=$state_dir/buildkitd.pid
 log_file=$state_dir/buildkitd.log
 config=$state_dir/buildkitd.toml
 
@@ -60,12 +59,10 @@ ensure_binary() {
 	rm -rf "$work"
 }
 
+# running_pid prints the pid of the buildkitd serving our socket, if any
+# (setsid may fork, so $! is not always buildkitd's pid: look it up).
 running_pid() {
-	[ -f "$pid_file" ] || return 1
-	local pid
-	pid=$(cat "$pid_file")
-	[ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = buildkitd ] || return 1
-	printf '%s\n' "$pid"
+	pgrep -f -x -- "$bin --root $state_dir/root --addr unix://$sock .*" | head -n 1
 }
 
 write_config() {
@@ -78,7 +75,7 @@ write_config() {
 		echo '  gckeepstorage = "10GB"'
 		echo '[worker.containerd]'
 		echo '  enabled = false'
-		for reg in $registries; do
+		for reg in $(printf '%s\n' $registries | sort -u); do
 			printf '[registry."%s"]\n  http = true\n  insecure = true\n' "$reg"
 		done
 	} >"$1"
@@ -96,7 +93,8 @@ start() {
 	local want pid i
 	want=$(mktemp)
 	write_config "$want"
-	if pid=$(running_pid); then
+	pid=$(running_pid)
+	if [ -n "$pid" ]; then
 		if cmp -s "$want" "$config" && [ -S "$sock" ]; then
 			rm -f "$want"
 			builder_up || create_builder
@@ -112,10 +110,12 @@ start() {
 	as_root setsid "$bin" --root "$state_dir/root" --addr "unix://$sock" \
 		--oci-worker=true --containerd-worker=false --config "$config" \
 		>"$log_file" 2>&1 </dev/null &
-	echo $! >"$pid_file"
 	for ((i = 0; i < 120; i++)); do
 		[ -S "$sock" ] && break
-		kill -0 "$(cat "$pid_file")" 2>/dev/null || { tail -n 20 "$log_file" >&2; die "buildkitd exited"; }
+		if ((i > 8)) && ! running_pid >/dev/null; then
+			tail -n 20 "$log_file" >&2
+			die "buildkitd exited"
+		fi
 		sleep 0.25
 	done
 	[ -S "$sock" ] || { tail -n 20 "$log_file" >&2; die "buildkitd did not open $sock"; }
@@ -131,14 +131,15 @@ create_builder() {
 
 stop_daemon() {
 	local pid i
-	pid=$(running_pid) || { rm -f "$pid_file"; return 0; }
+	pid=$(running_pid)
+	[ -n "$pid" ] || { rm -f "$sock"; return 0; }
 	as_root kill -TERM "$pid"
 	for ((i = 0; i < 60; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.25
 	done
 	kill -0 "$pid" 2>/dev/null && as_root kill -KILL "$pid"
-	rm -f "$pid_file" "$sock"
+	rm -f "$sock"
 }
 
 case ${1:-start} in
