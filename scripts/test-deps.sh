@@ -9,6 +9,7 @@
 #   rpm                installs the rpm packages into a scratch root (e2e/release)
 #   dash, curl, wget   install.sh's shells and downloaders (e2e/release)
 #   shellcheck         lints install.sh (make check)
+#   tmux               the calculator's terminal tests (a real pty, screen read back)
 #   wrk, bc            benchmarks (bench/)
 #   docker-registry    the OCI registry of the release rehearsal (scripts/registry.sh)
 #   runc, curl         BuildKit's runtime (scripts/buildkit.sh), registry probes
@@ -17,7 +18,7 @@
 # missing: the tests that need it then skip, or fail when CI is set.
 set -euo pipefail
 
-packages=(git make file docker.io busybox-static qemu-user-static systemd rpm dash curl wget shellcheck wrk bc docker-registry runc)
+packages=(git make file docker.io busybox-static qemu-user-static systemd rpm dash curl wget shellcheck wrk bc docker-registry runc tmux)
 
 say() { printf 'test-deps: %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
