@@ -190,6 +190,6 @@ func tickLabel(v float64) string {
 
 func esc(s string) string {
 	var b bytes.Buffer
-	xml.EscapeText(&b, []byte(s)) // writes to a bytes.Buffer cannot fail
+	_ = xml.EscapeText(&b, []byte(s)) // writes to a bytes.Buffer cannot fail
 	return b.String()
 }

@@ -155,7 +155,7 @@ func exactness() (rows [][]string, oursExact int, err error) {
 			if !exact {
 				mark = "**inexact**"
 			}
-			row = append(row, fmt.Sprintf("`%s` %s", shown, mark))
+			row = append(row, "`"+shown+"` "+mark)
 			if exact && e.Name == engines.Ours.Name {
 				oursExact++
 			}

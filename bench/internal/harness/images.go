@@ -261,7 +261,7 @@ func (h *Harness) stopOnce(ctx context.Context, image string) (time.Duration, in
 	if _, err := command(ctx, "", nil, "docker", "run", "-d", "--name", name, "-p", "127.0.0.1::"+strconv.Itoa(port), image); err != nil {
 		return 0, 0, err
 	}
-	defer command(context.WithoutCancel(ctx), "", nil, "docker", "rm", "-f", name)
+	defer func() { _, _ = command(context.WithoutCancel(ctx), "", nil, "docker", "rm", "-f", name) }() // best effort
 	out, err := command(ctx, "", nil, "docker", "port", name, strconv.Itoa(port)+"/tcp")
 	if err != nil {
 		return 0, 0, err
