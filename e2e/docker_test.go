@@ -395,7 +395,7 @@ func buildImage(t *testing.T, b build) string {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 		defer cancel()
-		exec.CommandContext(ctx, "docker", "image", "rm", "-f", tag).Run()
+		_ = exec.CommandContext(ctx, "docker", "image", "rm", "-f", tag).Run() // best effort
 	})
 	return tag
 }

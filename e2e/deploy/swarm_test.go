@@ -31,9 +31,9 @@ const swarmRate = 200
 const containerLabel = "io.github.go-multistage.e2e"
 
 // docker runs the docker CLI from the repository's root.
-func docker(t *testing.T, env []string, args ...string) result {
+func docker(t *testing.T, args ...string) result {
 	t.Helper()
-	return run(t, dockerTimeout, env, "docker", args...)
+	return run(t, dockerTimeout, nil, "docker", args...)
 }
 
 func mustDocker(t *testing.T, env []string, args ...string) string {
@@ -148,7 +148,7 @@ func joinSwarm(t *testing.T) {
 	default:
 		unavailable(t, "the engine's swarm state is %q: neither a manager nor out of any swarm", state)
 	}
-	hadBridge := docker(t, nil, "network", "inspect", "docker_gwbridge").code == 0
+	hadBridge := docker(t, "network", "inspect", "docker_gwbridge").code == 0
 	if !hadBridge {
 		t.Cleanup(func() {
 			// Only once the swarm is left (this runs after the leave below).
@@ -183,7 +183,7 @@ func tasks(t *testing.T, service string) []task {
 		}
 		// The swarm prunes old tasks at any moment: a task listed a moment
 		// ago may be gone. List again then.
-		r := docker(t, nil, append([]string{"inspect", "--type", "task"}, ids...)...)
+		r := docker(t, append([]string{"inspect", "--type", "task"}, ids...)...)
 		if r.code != 0 && strings.Contains(r.stderr, "not found") && try < 10 {
 			continue
 		}
@@ -427,8 +427,8 @@ func TestSwarmRollingUpdate(t *testing.T) {
 		t.Errorf("%d of %d requests failed (ok %d); first failures: %v", sum.Failed, sum.Sent, sum.OK, firstEvents(sum.Failures, phases))
 	}
 	elapsed := phases[len(phases)-1].End.Sub(phases[0].Start)
-	if min := int(elapsed.Seconds() * swarmRate / 2); sum.Sent < min {
-		t.Errorf("only %d requests in %v at %d/s (want at least %d): the client did not keep the rate", sum.Sent, elapsed.Round(time.Second), swarmRate, min)
+	if least := int(elapsed.Seconds() * swarmRate / 2); sum.Sent < least {
+		t.Errorf("only %d requests in %v at %d/s (want at least %d): the client did not keep the rate", sum.Sent, elapsed.Round(time.Second), swarmRate, least)
 	}
 	for _, p := range res.Phases {
 		if p.Sent == 0 {
@@ -510,9 +510,9 @@ func checkCalculatorJob(t *testing.T, service string) {
 func waitAnswered(t *testing.T, container string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(docker(t, nil, "logs", container).stderr, "requests/s") {
+	for !strings.Contains(docker(t, "logs", container).stderr, "requests/s") {
 		if time.Now().After(deadline) {
-			t.Fatalf("load client did not start: %s", docker(t, nil, "logs", container))
+			t.Fatalf("load client did not start: %s", docker(t, "logs", container))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -536,9 +536,9 @@ func stopLoad(t *testing.T, container string) loadSummary {
 	t.Helper()
 	mustDocker(t, nil, "stop", "--time", "30", container)
 	if code := mustDocker(t, nil, "inspect", "--format", "{{.State.ExitCode}}", container); code != "0" {
-		t.Fatalf("load client exited %s: %s", code, docker(t, nil, "logs", container))
+		t.Fatalf("load client exited %s: %s", code, docker(t, "logs", container))
 	}
-	r := docker(t, nil, "logs", container)
+	r := docker(t, "logs", container)
 	var sum loadSummary
 	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil {
 		t.Fatalf("load client summary: %v\n%s", err, r)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -132,7 +133,7 @@ func TestInstallScript(t *testing.T) {
 			if res.err == nil {
 				t.Fatalf("install.sh %q succeeded, want a refusal:\n%s", tc.run.args, res.stderr)
 			}
-			if exit, ok := res.err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
+			if exit := (*exec.ExitError)(nil); !errors.As(res.err, &exit) || exit.ExitCode() != 1 {
 				t.Errorf("install.sh %q: %v, want exit status 1", tc.run.args, res.err)
 			}
 			if line := errorLine(res.stderr); !strings.Contains(line, tc.want) {
@@ -190,7 +191,7 @@ func TestInstallScriptInterrupted(t *testing.T) {
 			r.args = []string{"--base-url", stall.URL, "-v", f.meta.Version, "calculator"}
 			r.interrupt = halfway
 			res := runInstallOver(t, script, r)
-			if exit, ok := res.err.(*exec.ExitError); !ok || exit.ExitCode() != 130 {
+			if exit := (*exec.ExitError)(nil); !errors.As(res.err, &exit) || exit.ExitCode() != 130 {
 				t.Errorf("interrupted install.sh: %v, want exit status 130; output:\n%s", res.err, res.stderr)
 			}
 			assertDirNames(t, res.tmpdir, nil)

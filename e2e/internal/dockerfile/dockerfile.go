@@ -243,7 +243,7 @@ func Expand(s string, vars map[string]string) string {
 // Variable returns NAME when s is exactly $NAME or ${NAME}, else "".
 func Variable(s string) string {
 	m := variable.FindStringSubmatch(s)
-	if m == nil || m[0] != s {
+	if len(m) == 0 || m[0] != s {
 		return ""
 	}
 	return m[1] + m[2]
