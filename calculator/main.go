@@ -29,7 +29,7 @@ func restoreOnSignal(t *cli.OSTerminal) {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		sig := <-sigs
-		t.EndLine()
+		_ = t.EndLine() // exiting anyway; the status says why
 		os.Exit(128 + int(sig.(syscall.Signal)))
 	}()
 }

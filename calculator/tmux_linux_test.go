@@ -36,7 +36,7 @@ func startPane(t *testing.T, cols int, command string) *pane {
 	p.tmux("-f", "/dev/null", "new-session", "-d", "-x", strconv.Itoa(cols), "-y", "12",
 		"env", "TERM=screen", "sh", "-c", command)
 	p.tmux("set-option", "-g", "remain-on-exit", "on")
-	t.Cleanup(func() { exec.Command("tmux", "-S", p.sock, "kill-server").Run() })
+	t.Cleanup(func() { _ = exec.Command("tmux", "-S", p.sock, "kill-server").Run() }) // best effort
 	return p
 }
 

@@ -139,11 +139,11 @@ const (
 
 // quote returns s quoted for an error message, shortened when long.
 func quote(s string) string {
-	const max = 24
-	if utf8.RuneCountInString(s) > max {
+	const most = 24
+	if utf8.RuneCountInString(s) > most {
 		n := 0
 		for i := range s {
-			if n == max {
+			if n == most {
 				return strconv.Quote(s[:i]) + "..."
 			}
 			n++

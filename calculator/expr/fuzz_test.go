@@ -60,6 +60,7 @@ func FuzzEval(f *testing.F) {
 }
 
 func checkFuzzError(t *testing.T, src string, err error) {
+	t.Helper()
 	var e *expr.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("Eval(%q): error %v is a %T, want *expr.Error", src, err, err)

@@ -32,7 +32,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, tty Terminal)
 	}
 	opts, err := parseArgs(args)
 	if err != nil {
-		writeString(stderr, name+": "+err.Error()+"\nRun '"+name+" --help' for usage.\n")
+		warn(stderr, name+": "+err.Error()+"\nRun '"+name+" --help' for usage.\n")
 		return ExitUsage
 	}
 	switch {
@@ -98,7 +98,7 @@ func parseArgs(args []string) (options, error) {
 					return o, usageError("option " + flag + " needs a value")
 				}
 				i++
-				value, hasValue = args[i], true
+				value = args[i]
 			}
 			d, err := parseBudget(value)
 			if err != nil {
@@ -112,7 +112,7 @@ func parseArgs(args []string) (options, error) {
 					return o, usageError("option " + flag + " needs a value")
 				}
 				i++
-				value, hasValue = args[i], true
+				value = args[i]
 			}
 			n, err := strconv.Atoi(value)
 			if err != nil || n < 1 || n > expr.MaxPrecision {
@@ -208,7 +208,7 @@ func (e internalError) Error() string {
 func runArgs(s *session, src string, stdout, stderr io.Writer) int {
 	out, err := s.eval(src)
 	if err != nil {
-		writeString(stderr, "error: "+err.Error()+"\n"+snippet(err, 0))
+		warn(stderr, "error: "+err.Error()+"\n"+snippet(err, 0))
 		return ExitError
 	}
 	return finish(stdout, stderr, out+"\n")
@@ -242,10 +242,16 @@ func command(line string) string {
 // ExitError when the write fails.
 func finish(stdout, stderr io.Writer, text string) int {
 	if err := writeString(stdout, text); err != nil {
-		writeString(stderr, "error: writing the output: "+err.Error()+"\n")
+		warn(stderr, "error: writing the output: "+err.Error()+"\n")
 		return ExitError
 	}
 	return ExitOK
+}
+
+// warn writes a message for the user to stderr. It drops the write's
+// error on purpose: when stderr fails too, nothing is left to tell.
+func warn(stderr io.Writer, s string) {
+	_, _ = io.WriteString(stderr, s)
 }
 
 func writeString(w io.Writer, s string) error {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"io"
 	"strings"
 
@@ -50,7 +51,7 @@ func runInteractive(s *session, stdin io.Reader, stdout, stderr io.Writer, tty T
 		// Not a terminal we can drive after all: read plain lines.
 		return runStream(s, stdin, stdout, stderr)
 	}
-	defer restore()
+	defer func() { _ = restore() }() // a terminal that cannot be restored has already failed a read or write
 	r := &repl{
 		s:      s,
 		tty:    tty,
@@ -73,7 +74,7 @@ func (r *repl) follow(resized <-chan struct{}, stop <-chan struct{}) {
 			return
 		case <-resized:
 			if w, _, err := r.tty.Size(); err == nil {
-				r.ed.Resize(w) // a failed write shows up in ReadLine's next one
+				_ = r.ed.Resize(w) // a failed write shows up in ReadLine's next one
 			}
 		}
 	}
@@ -90,23 +91,23 @@ func (r *repl) run() int {
 		line, err := r.ed.ReadLine()
 		r.width = r.ed.Width()
 		switch {
-		case err == lineedit.ErrInterrupted:
+		case errors.Is(err, lineedit.ErrInterrupted):
 			if strings.TrimSpace(line) == "" {
 				err = writeString(r.stdout, "(To leave, type exit or press Ctrl-D.)\n")
 			} else {
 				err = nil
 			}
-		case err == io.EOF:
+		case errors.Is(err, io.EOF):
 			return ExitOK
 		case err != nil:
-			writeString(r.stderr, "error: using the terminal: "+err.Error()+"\n")
+			warn(r.stderr, "error: using the terminal: "+err.Error()+"\n")
 			return ExitError
 		default:
-			switch cmd := command(line); {
-			case cmd == "":
-			case cmd == "exit" || cmd == "quit":
+			switch command(line) {
+			case "":
+			case "exit", "quit":
 				return ExitOK
-			case cmd == "help":
+			case "help":
 				err = writeString(r.stdout, interactiveHelp)
 			default:
 				err = r.eval(line)

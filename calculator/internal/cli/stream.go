@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -41,11 +42,11 @@ func runStream(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	empty := st.run()
 	if err := st.out.Flush(); err != nil {
-		writeString(stderr, "error: writing the output: "+err.Error()+"\n")
+		warn(stderr, "error: writing the output: "+err.Error()+"\n")
 		return ExitError
 	}
 	if empty {
-		writeString(stderr, hint)
+		warn(stderr, hint)
 	}
 	return st.status
 }
@@ -72,7 +73,7 @@ func (st *stream) run() (empty bool) {
 		}
 		ok := true
 		switch {
-		case err == bufio.ErrBufferFull:
+		case errors.Is(err, bufio.ErrBufferFull):
 			err = skipLine(st.in)
 			ok = st.report(msgLineTooLong)
 		case len(line) > 0:
@@ -89,10 +90,10 @@ func (st *stream) run() (empty bool) {
 			return empty
 		}
 		if err != nil {
-			if err != io.EOF {
+			if !errors.Is(err, io.EOF) {
 				st.status = ExitError
 				st.out.Flush()
-				writeString(st.stderr, "error: reading the input: "+err.Error()+"\n")
+				warn(st.stderr, "error: reading the input: "+err.Error()+"\n")
 				return false
 			}
 			return empty
@@ -142,7 +143,7 @@ func (st *stream) report(msg string) bool {
 func skipLine(in *bufio.Reader) error {
 	for {
 		_, err := in.ReadSlice('\n')
-		if err != bufio.ErrBufferFull {
+		if !errors.Is(err, bufio.ErrBufferFull) {
 			return err
 		}
 	}

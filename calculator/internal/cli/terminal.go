@@ -66,7 +66,7 @@ func (t *OSTerminal) EndLine() error {
 	raw := t.saved != nil
 	t.mu.Unlock()
 	if raw {
-		t.outFile.WriteString("\r\n")
+		_, _ = t.outFile.WriteString("\r\n") // restoring the mode matters more
 	}
 	return t.Restore()
 }

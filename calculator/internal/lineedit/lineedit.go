@@ -202,8 +202,8 @@ func (e *Editor) fill() error {
 	if e.readErr != nil {
 		err := e.readErr
 		e.readErr, e.unread = nil, nil // a key cut short by the end is dropped
-		if err == io.EOF {
-			e.write("\r\n")
+		if errors.Is(err, io.EOF) {
+			_ = e.write("\r\n") // the end of input is the error that matters
 		}
 		return err
 	}

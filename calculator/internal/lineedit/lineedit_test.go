@@ -28,7 +28,7 @@ func readAll(t *testing.T, e *Editor) []result {
 		}
 		line, err := e.ReadLine()
 		rs = append(rs, result{line, err})
-		if err != nil && err != ErrInterrupted {
+		if err != nil && !errors.Is(err, ErrInterrupted) {
 			return rs
 		}
 	}
@@ -138,7 +138,7 @@ func TestMaxHistory(t *testing.T) {
 func TestDraw(t *testing.T) {
 	var out bytes.Buffer
 	e := New(strings.NewReader("ab"+left+"\r"), &out, "> ")
-	e.ReadLine()
+	_, _ = e.ReadLine()
 	want := "\r> \x1b[K\r\x1b[2C" + // the prompt
 		"\r> a\x1b[K\r\x1b[3C" + "\r> ab\x1b[K\r\x1b[4C" + "\r> ab\x1b[K\r\x1b[3C" + // a, b, left
 		"\r> ab\x1b[K\r\x1b[4C\r\n" // Enter
@@ -149,7 +149,7 @@ func TestDraw(t *testing.T) {
 	out.Reset()
 	e = New(strings.NewReader("abcdefgh"+home+"\r"), &out, "> ")
 	e.SetWidth(7) // room for 4 characters
-	e.ReadLine()
+	_, _ = e.ReadLine()
 	for _, want := range []string{"\r> abcd\x1b[K\r\x1b[6C", "\r> efgh\x1b[K\r\x1b[6C", "\r> abcd\x1b[K\r\x1b[2C"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("drew %q\nno %q", out.String(), want)
@@ -160,7 +160,7 @@ func TestDraw(t *testing.T) {
 func TestWriteError(t *testing.T) {
 	boom := errors.New("boom")
 	_, err := New(strings.NewReader("1\r"), failingWriter{boom}, "> ").ReadLine()
-	if err != boom {
+	if !errors.Is(err, boom) {
 		t.Errorf("ReadLine: %v, want %v", err, boom)
 	}
 }
@@ -175,7 +175,7 @@ func TestReadError(t *testing.T) {
 	if line, err := e.ReadLine(); line != "1" || err != nil {
 		t.Errorf("first ReadLine: %q, %v", line, err)
 	}
-	if _, err := e.ReadLine(); err != boom {
+	if _, err := e.ReadLine(); !errors.Is(err, boom) {
 		t.Errorf("second ReadLine: %v, want %v", err, boom)
 	}
 }
@@ -184,7 +184,7 @@ func TestReadError(t *testing.T) {
 // the input instead of being read forever.
 func TestNoProgress(t *testing.T) {
 	_, err := New(emptyReader{}, io.Discard, "> ").ReadLine()
-	if err != io.ErrNoProgress {
+	if !errors.Is(err, io.ErrNoProgress) {
 		t.Errorf("ReadLine: %v, want io.ErrNoProgress", err)
 	}
 }
@@ -246,8 +246,8 @@ func FuzzEditor(f *testing.F) {
 			if len([]rune(line)) > MaxLine {
 				t.Fatalf("line of %d characters", len([]rune(line)))
 			}
-			if err != nil && err != ErrInterrupted {
-				if err != io.EOF {
+			if err != nil && !errors.Is(err, ErrInterrupted) {
+				if !errors.Is(err, io.EOF) {
 					t.Fatalf("ReadLine: %v", err)
 				}
 				return
@@ -265,7 +265,7 @@ func TestDrawWide(t *testing.T) {
 	var out bytes.Buffer
 	e := New(strings.NewReader("中文中文"+home+"\r"), &out, "> ")
 	e.SetWidth(10) // room for 7 columns
-	e.ReadLine()
+	_, _ = e.ReadLine()
 	for _, want := range []string{
 		"\r> 中文中\x1b[K\r\x1b[8C",     // three typed: 6 columns
 		"\r> 文中文\x1b[K\r\x1b[8C",     // the fourth scrolls the first away
@@ -278,7 +278,7 @@ func TestDrawWide(t *testing.T) {
 	}
 	out.Reset()
 	e = New(strings.NewReader("e\u0301e\u0301\r"), &out, "> ")
-	e.ReadLine()
+	_, _ = e.ReadLine()
 	if want := "\r> e\u0301e\u0301\x1b[K\r\x1b[4C\r\n"; !strings.HasSuffix(out.String(), want) {
 		t.Errorf("drew %q\nwant it to end in %q", out.String(), want)
 	}
@@ -290,7 +290,7 @@ func TestInterruptOneRow(t *testing.T) {
 	var out bytes.Buffer
 	e := New(strings.NewReader("abcdefgh\x03"), &out, "> ")
 	e.SetWidth(7) // room for 4 characters, 3 with "^C"
-	if _, err := e.ReadLine(); err != ErrInterrupted {
+	if _, err := e.ReadLine(); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("ReadLine: %v, want ErrInterrupted", err)
 	}
 	if want := "\r> fgh\x1b[K\r\x1b[5C^C\r\n"; !strings.HasSuffix(out.String(), want) {

@@ -40,11 +40,11 @@ func (b *Buffer) Reset() {
 
 // WaitFor waits until b holds want, for at most 5 s, and fails the test
 // if it never does.
-func (b *Buffer) WaitFor(t testing.TB, want string) {
-	t.Helper()
+func (b *Buffer) WaitFor(tb testing.TB, want string) {
+	tb.Helper()
 	for i := 0; !strings.Contains(b.String(), want); i++ {
 		if i == 500 {
-			t.Fatalf("output %q\nhas no %q", b.String(), want)
+			tb.Fatalf("output %q\nhas no %q", b.String(), want)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
