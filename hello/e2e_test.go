@@ -460,7 +460,7 @@ func TestHealthcheck(t *testing.T) {
 				if err != nil {
 					return
 				}
-				defer c.Close() // never answer
+				defer c.Close() //nolint:gocritic // deferInLoop: each connection stays open, unanswered, until the listener closes
 			}
 		}()
 		code, _, stderr := runHello(t, releaseBin, nil, "healthcheck", "-addr", ln.Addr().String(), "-timeout", "300ms")

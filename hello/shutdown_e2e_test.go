@@ -156,14 +156,14 @@ func TestConnectionCap(t *testing.T) {
 	var clients []*client
 	for i := range 300 {
 		c := dial(t, p.addr)
-		if _, _, err := c.get("/", safeTimeout); err != nil {
+		if _, err := c.get("/", safeTimeout); err != nil {
 			t.Fatalf("idle client %d: %v", i, err)
 		}
 		clients = append(clients, c)
 	}
 	start := time.Now()
 	c := dial(t, p.addr)
-	resp, _, err := c.get("/healthz", safeTimeout)
+	resp, err := c.get("/healthz", safeTimeout)
 	took := time.Since(start)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("new client at the cap: %v %v", resp, err)

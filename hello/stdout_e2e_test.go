@@ -6,6 +6,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -125,8 +126,8 @@ func (p *pipedServer) waitExit(since time.Time) (int, time.Duration) {
 	if p.err == nil {
 		return 0, took
 	}
-	ee, ok := p.err.(*exec.ExitError)
-	if !ok {
+	var ee *exec.ExitError
+	if !errors.As(p.err, &ee) {
 		p.t.Fatal(p.err)
 	}
 	if ws := ee.Sys().(syscall.WaitStatus); ws.Signaled() {
@@ -153,14 +154,15 @@ func dial(t *testing.T, addr string) *client {
 	return &client{t: t, conn: conn, r: bufio.NewReader(conn)}
 }
 
-// get sends GET path and returns the response with its body read, or the
+// get sends GET path and returns the response, its body read, or the
 // error; limit bounds the exchange.
-func (c *client) get(path string, limit time.Duration) (*http.Response, string, error) {
+func (c *client) get(path string, limit time.Duration) (*http.Response, error) {
 	c.conn.SetWriteDeadline(time.Now().Add(limit))
 	if _, err := fmt.Fprintf(c.conn, "GET %s HTTP/1.1\r\nHost: test\r\n\r\n", path); err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	return c.readResponse(limit)
+	resp, _, err := c.readResponse(limit)
+	return resp, err
 }
 
 // readResponse reads one response from c and its body; limit bounds it.
@@ -178,7 +180,7 @@ func (c *client) readResponse(limit time.Duration) (*http.Response, string, erro
 // mustGet is get that fails the test unless the answer is 200 within limit.
 func (c *client) mustGet(path string, limit time.Duration) {
 	c.t.Helper()
-	resp, _, err := c.get(path, limit)
+	resp, err := c.get(path, limit)
 	if err != nil {
 		c.t.Fatalf("GET %s: %v", path, err)
 	}
@@ -201,7 +203,7 @@ func TestStalledStdoutNeitherBlocksServingNorLosesCount(t *testing.T) {
 	p := startPiped(t, releaseBin, "-addr", "127.0.0.1:0")
 	c := dial(t, p.addr)
 	for i := range stalledRequests {
-		if _, _, err := c.get(fmt.Sprintf("/?i=%d", i), time.Second); err != nil {
+		if _, err := c.get(fmt.Sprintf("/?i=%d", i), time.Second); err != nil {
 			t.Fatalf("request %d with stdout stalled: %v", i, err)
 		}
 	}
@@ -279,7 +281,7 @@ func TestStalledStdoutAndSignals(t *testing.T) {
 		}
 		p.cmd.Process.Signal(syscall.SIGTERM)
 		for deadline := time.Now().Add(safeTimeout); ; time.Sleep(10 * time.Millisecond) {
-			resp, _, err := dial(t, p.addr).get("/readyz", time.Second)
+			resp, err := dial(t, p.addr).get("/readyz", time.Second)
 			if err != nil {
 				t.Fatalf("GET /readyz during the shutdown delay: %v", err)
 			}

@@ -131,15 +131,15 @@ type rangeValue[T int | time.Duration] struct {
 	format   func(T) string
 }
 
-func durations(field func(*Config) *time.Duration, min, max time.Duration) func(*Config) value {
+func durations(field func(*Config) *time.Duration, lo, hi time.Duration) func(*Config) value {
 	return func(c *Config) value {
-		return &rangeValue[time.Duration]{p: field(c), min: min, max: max, parse: parseDuration, format: short}
+		return &rangeValue[time.Duration]{p: field(c), min: lo, max: hi, parse: parseDuration, format: short}
 	}
 }
 
-func ints(field func(*Config) *int, min, max int) func(*Config) value {
+func ints(field func(*Config) *int, lo, hi int) func(*Config) value {
 	return func(c *Config) value {
-		return &rangeValue[int]{p: field(c), min: min, max: max, parse: parseInt, format: strconv.Itoa}
+		return &rangeValue[int]{p: field(c), min: lo, max: hi, parse: parseInt, format: strconv.Itoa}
 	}
 }
 

@@ -27,6 +27,7 @@ func TestSlogConformance(t *testing.T) {
 			return New(&buf, slog.LevelInfo)
 		},
 		func(t *testing.T) map[string]any {
+			t.Helper()
 			var m map[string]any
 			if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
 				t.Fatalf("output %q is not one JSON object: %v", buf.String(), err)

@@ -85,10 +85,10 @@ func BenchmarkHandler(b *testing.B) {
 		name    string
 		handler func(*testing.B) http.Handler
 	}{
-		{"seed", func(*testing.B) http.Handler { return seedHandler() }},
-		{logOff, func(b *testing.B) http.Handler { return benchServer(b, logOff).Handler() }},
-		{logOn, func(b *testing.B) http.Handler { return benchServer(b, logOn).Handler() }},
-		{logUnbuffered, func(b *testing.B) http.Handler { return benchServer(b, logUnbuffered).Handler() }},
+		{"seed", func(b *testing.B) http.Handler { b.Helper(); return seedHandler() }},
+		{logOff, func(b *testing.B) http.Handler { b.Helper(); return benchServer(b, logOff).Handler() }},
+		{logOn, func(b *testing.B) http.Handler { b.Helper(); return benchServer(b, logOn).Handler() }},
+		{logUnbuffered, func(b *testing.B) http.Handler { b.Helper(); return benchServer(b, logUnbuffered).Handler() }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			h := tc.handler(b)
@@ -118,6 +118,7 @@ func BenchmarkLoopback(b *testing.B) {
 		serve func(*testing.B, net.Listener) (stop func())
 	}{
 		{"seed", func(b *testing.B, ln net.Listener) func() {
+			b.Helper()
 			srv := &http.Server{Handler: seedHandler()}
 			go srv.Serve(ln)
 			return func() { srv.Close() }
@@ -162,11 +163,17 @@ func BenchmarkLoopback(b *testing.B) {
 
 func serveBench(mode string) func(*testing.B, net.Listener) func() {
 	return func(b *testing.B, ln net.Listener) func() {
+		b.Helper()
 		s := benchServer(b, mode)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- s.Serve(ctx, ln) }()
-		return func() { cancel(); <-done }
+		return func() {
+			cancel()
+			if err := <-done; err != nil {
+				b.Error(err)
+			}
+		}
 	}
 }
 

@@ -55,8 +55,8 @@ type tracker struct {
 	grace atomic.Int64
 }
 
-func newTracker(max int) *tracker {
-	return &tracker{max: max, conns: map[*trackedConn]struct{}{}, freed: make(chan struct{}, 1)}
+func newTracker(limit int) *tracker {
+	return &tracker{max: limit, conns: map[*trackedConn]struct{}{}, freed: make(chan struct{}, 1)}
 }
 
 // trackedConn is a client connection as the tracker sees it.
@@ -239,7 +239,7 @@ func (c *trackedConn) interrupt() {
 	defer c.mu.Unlock()
 	c.interrupted.Store(true)
 	c.readSet, c.readExpired = 1, false
-	c.Conn.SetReadDeadline(time.Unix(0, 1))
+	_ = c.Conn.SetReadDeadline(time.Unix(0, 1)) // a closed conn needs no interrupting
 }
 
 // silent reports whether the connection has had no byte of a request for

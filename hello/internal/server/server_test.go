@@ -123,7 +123,7 @@ func start(t *testing.T, cfg Config, setup func(*echo.Echo)) *running {
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-r.done:
+		case <-r.done: //nolint:errcheck // Serve's result is for the tests that call wait
 		case <-time.After(safeTimeout):
 			t.Error("server did not stop")
 		}
