@@ -58,16 +58,33 @@ deps: ## Install the Debian packages the tests need, when any is missing.
 	scripts/test-deps.sh
 
 .PHONY: check
-check: ## gofmt, go vet, go.mod tidiness for every module, the one pinned Go toolchain, the base image pins and the label source, shellcheck of install.sh.
+check: ## gofmt, go vet, go.mod tidiness for every module, the one pinned Go toolchain, the base image pins and the label source, shellcheck of install.sh, make lint.
 	shellcheck --shell=sh install.sh
 	@out=$$(gofmt -l $(MODULES) $(SIDE_MODULES)); if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet $(addsuffix /...,$(addprefix ./,$(MODULES)))
 	go vet -tags e2etest ./hello/...
 	@for m in $(SIDE_MODULES); do GOWORK=off go -C $$m vet ./... || exit 1; done
-	@for m in $(MODULES) $(SIDE_MODULES) tools/vuln tools/vulndb; do GOWORK=off go -C $$m mod tidy -diff || { echo "$$m: run go mod tidy"; exit 1; }; done
+	@for m in $(MODULES) $(SIDE_MODULES) tools/vuln tools/vulndb tools/golangci; do GOWORK=off go -C $$m mod tidy -diff || { echo "$$m: run go mod tidy"; exit 1; }; done
 	GOWORK=off go -C e2e test -count=1 -run '^TestToolchain' ./release/
 	GOWORK=off go -C e2e test -count=1 ./internal/...
 	GOWORK=off go -C e2e test -count=1 -run '^(TestBaseImagePins|TestRenovateFindsEveryPin|TestImageLabelSource)$$' .
+	@$(MAKE) --no-print-directory lint
+
+# LINT_MODULES are the modules with Go code of ours (tools/* only pin tools).
+# Each is linted alone (GOWORK=off), as it is built and released, from its
+# own folder, with the one .golangci.yml at the root.
+LINT_MODULES := $(MODULES) $(SIDE_MODULES)
+
+.PHONY: lint
+lint: ## golangci-lint (pinned in tools/golangci, rules in .golangci.yml) on every module; hello also with -tags e2etest.
+	golangci=$$(GOWORK=off go -C tools/golangci tool -n golangci-lint) && status=0 && \
+	for m in $(LINT_MODULES); do \
+		echo "== golangci-lint $$m"; \
+		(cd $$m && GOWORK=off "$$golangci" run --config '$(CURDIR)/.golangci.yml' ./...) || status=1; \
+	done; \
+	echo "== golangci-lint hello -tags e2etest"; \
+	(cd hello && GOWORK=off "$$golangci" run --config '$(CURDIR)/.golangci.yml' --build-tags e2etest ./...) || status=1; \
+	exit $$status
 
 .PHONY: unit
 unit: ## Unit, fuzz-seed and integration tests with the race detector, in the workspace and per module.
