@@ -20,6 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -42,6 +43,7 @@ type options struct {
 	reportPath           string
 	goImage, alpineImage string
 	serverCPU, loadCPU   string
+	only                 []string
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -59,6 +61,15 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.StringVar(&o.alpineImage, "alpine-image", getenv("ALPINE_IMAGE"), "alpine base image our images were built from (env ALPINE_IMAGE)")
 	fs.StringVar(&o.serverCPU, "server-cpu", serverCPU, "taskset CPU list for the measured programs (empty: no pinning)")
 	fs.StringVar(&o.loadCPU, "load-cpu", loadCPU, "taskset CPU list for wrk (empty: no pinning)")
+	fs.Func("only", "comma-separated sections to run, of "+strings.Join(harness.SectionKeys, ","), func(v string) error {
+		for _, k := range strings.Split(v, ",") {
+			if !slices.Contains(harness.SectionKeys, k) {
+				return fmt.Errorf("unknown section %q", k)
+			}
+			o.only = append(o.only, k)
+		}
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -102,6 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		Root: filepath.Dir(bench), Bench: bench, Out: filepath.Join(bench, "out"),
 		GoImage: o.goImage, AlpineImage: o.alpineImage,
 		ServerCPU: o.serverCPU, LoadCPU: o.loadCPU,
+		Only: o.only,
 		Logf: logf,
 	}
 	r, svg, err := harness.Run(ctx, cfg)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -25,6 +26,8 @@ func TestParse(t *testing.T) {
 			func(o options) bool { return o.quick && o.reportPath == filepath.Join("out", "REPORT.md") }, false},
 		{"CI from the environment", nil, map[string]string{"CI": "true"}, func(o options) bool { return o.ci }, false},
 		{"CI=false", nil, map[string]string{"CI": "false"}, func(o options) bool { return !o.ci }, false},
+		{"-only", []string{"-only", "http,conns"}, nil, func(o options) bool { return slices.Equal(o.only, []string{"http", "conns"}) }, false},
+		{"-only an unknown section", []string{"-only", "http,nope"}, nil, nil, true},
 		{"images from the environment", nil, map[string]string{"GO_IMAGE": "g", "ALPINE_IMAGE": "a"},
 			func(o options) bool { return o.goImage == "g" && o.alpineImage == "a" }, false},
 		{"flags win", []string{"-quick=false", "-report", "x.md", "-server-cpu", ""}, map[string]string{"BENCH_QUICK": "1"},

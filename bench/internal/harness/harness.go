@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-multistage/multistage/bench/internal/chart"
@@ -33,9 +35,15 @@ type Config struct {
 	// ServerCPU and LoadCPU pin servers and load generators (taskset CPU
 	// lists). Empty means not pinned.
 	ServerCPU, LoadCPU string
+	// Only, if not empty, names the sections to run (see [SectionKeys]);
+	// the others are reported as skipped.
+	Only []string
 	// Logf reports progress.
 	Logf func(format string, args ...any)
 }
+
+// SectionKeys name the sections for Config.Only, in report order.
+var SectionKeys = []string{"sizes", "http", "conns", "shutdown", "docker-stop", "engine", "calc", "worst-case", "binsize", "swarm"}
 
 // plan holds the sizes of a run.
 type plan struct {
@@ -127,22 +135,27 @@ func Run(ctx context.Context, cfg Config) (*report.Report, []byte, error) {
 		}
 	}
 	steps := []struct {
-		title string
-		run   func(context.Context) report.Section
+		key, title string
+		run        func(context.Context) report.Section
 	}{
-		{"1. Image sizes", h.imageSizes},
-		{"2–3. HTTP throughput and memory", needs(h.httpLoad, b.hello, b.seedServer)},
-		{"4. Shutdown under load", needs(h.shutdown, b.hello, b.seedServer)},
-		{"4b. docker stop", h.dockerStop},
-		{"5. Calculator engine", h.engine},
-		{"6. Calculator process", needs(h.calcProcess, b.calculator, b.seedCalc)},
-		{"6b. Calculator worst-case lines", needs(h.worstCase, b.calculator)},
-		{"7. Binary sizes", needs(h.binarySizes, b.hello, b.helloSym, b.calculator, b.calculatorSym, b.seedServer, b.seedCalc)},
-		{"8. Rolling update on Docker Swarm", h.swarm},
+		{"sizes", "1. Image sizes", h.imageSizes},
+		{"http", "2–3. HTTP throughput and memory", needs(h.httpLoad, b.hello, b.seedServer)},
+		{"conns", "3b. Idle connections and hello's connection cap", needs(h.connections, b.hello, b.seedServer)},
+		{"shutdown", "4. Shutdown under load", needs(h.shutdown, b.hello, b.seedServer)},
+		{"docker-stop", "4b. docker stop", h.dockerStop},
+		{"engine", "5. Calculator engine", h.engine},
+		{"calc", "6. Calculator process", needs(h.calcProcess, b.calculator, b.seedCalc)},
+		{"worst-case", "6b. Calculator worst-case lines", needs(h.worstCase, b.calculator)},
+		{"binsize", "7. Binary sizes", needs(h.binarySizes, b.hello, b.helloSym, b.calculator, b.calculatorSym, b.seedServer, b.seedCalc)},
+		{"swarm", "8. Rolling update on Docker Swarm", h.swarm},
 	}
 	for _, st := range steps {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
+		}
+		if len(cfg.Only) > 0 && !slices.Contains(cfg.Only, st.key) {
+			r.Sections = append(r.Sections, report.Section{Title: st.title, Skipped: "not selected (-only " + strings.Join(cfg.Only, ",") + ")"})
+			continue
 		}
 		h.logf("== %s", st.title)
 		t0 := time.Now()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-multistage/multistage/bench/internal/chart"
@@ -46,7 +47,8 @@ func (h *Harness) httpLoad(ctx context.Context) (s report.Section) {
 		"A ratio is taken per round (ours ÷ the seed's run just before it), then the median and range of those ratios are shown. "+
 		"With logs on, the access log goes to a file on disk (truncated between rounds, after its lines are counted); "+
 		"the seed and ours with logs off write their standard output to /dev/null. "+
-		"Peak memory is VmHWM from /proc/PID/status after all rounds.",
+		"Peak memory is VmHWM from /proc/PID/status after all rounds. "+
+		"Where hello's time goes (instructions per request with callgrind, CPU profiles): bench/README.md, \"Profile notes (hello)\".",
 		p.connections, p.httpDuration, p.httpRounds, p.warmup, orNone(h.cfg.ServerCPU), orNone(h.cfg.LoadCPU))
 
 	wr, err := wrk.NewRunner(h.cfg.Out)
@@ -115,6 +117,7 @@ func (h *Harness) httpLoad(ctx context.Context) (s report.Section) {
 		return s
 	}
 
+	loadBefore := loadAverage()
 	var results [numServers][]wrk.Result
 	var logLines int64
 	for round := range p.httpRounds {
@@ -148,6 +151,7 @@ func (h *Harness) httpLoad(ctx context.Context) (s report.Section) {
 		}
 	}
 	h.throughputRows(&s, results, logLines)
+	s.Add("machine load (1-minute load average, 2 cores) before → after the rounds", "", loadBefore+" → "+loadAverage(), report.Info)
 	for i := range servers {
 		target, st := "", report.Info
 		if i == oursLogsOn || i == oursLogsOff {
@@ -243,4 +247,18 @@ func orNone(cpus string) string {
 		return "(none: not pinned)"
 	}
 	return cpus
+}
+
+// loadAverage returns the 1-minute load average, which says how much the
+// other users of a shared machine disturbed the rounds.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "unknown"
+	}
+	return f[0]
 }

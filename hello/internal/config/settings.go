@@ -56,8 +56,9 @@ const (
 	MaxMaxHeaderBytes = 1 << 20
 
 	// DefaultMaxConnections suits a container with a 64 MiB memory limit:
-	// an idle keep-alive connection costs about 20 KB (buffers and a
-	// goroutine stack), so the cap bounds them to about 20 MB.
+	// an idle keep-alive connection costs about 30 KB (buffers, a
+	// goroutine stack, its tracking); with 5000 idle clients hello peaks
+	// at about 41 MB (bench/REPORT.md, section 3b).
 	DefaultMaxConnections = 1024
 	MaxMaxConnections     = 1 << 20
 )
