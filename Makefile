@@ -108,7 +108,7 @@ tag: ## Tag HEAD as release VERSION (v1.2.3, v1.3.0-rc.1) and every module in lo
 
 .PHONY: deploy-test
 deploy-test: ## Deployment files: Kubernetes manifests checked offline, deploy/compose.yaml rolled on a real swarm.
-	scripts/docker-engine.sh start && GOWORK=off go -C e2e test -count=1 -v -timeout 15m ./deploy/
+	scripts/docker-engine.sh start && GOWORK=off go -C e2e test -count=1 -v -timeout 15m ./deploy/...
 
 .PHONY: release-snapshot
 release-snapshot: ## The maintainers' main job: a full local release of HEAD into dist/, nothing published.

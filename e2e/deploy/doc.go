@@ -6,7 +6,7 @@
 //
 // Run it from the repository's root (make deploy-test does):
 //
-//	GOWORK=off go -C e2e test -count=1 -v ./deploy/
+//	GOWORK=off go -C e2e test -count=1 -v ./deploy/...
 //
 // kubectl (for kustomize) and a Docker engine are needed. Without them a test
 // skips with the reason, unless CI is set: then it fails. SWARM_RESULT, when
