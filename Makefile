@@ -87,10 +87,11 @@ lint: ## golangci-lint (pinned in tools/golangci, rules in .golangci.yml) on eve
 	exit $$status
 
 .PHONY: unit
-unit: ## Unit, fuzz-seed and integration tests with the race detector, in the workspace and per module.
+unit: ## Unit, fuzz-seed and integration tests with the race detector, in the workspace and per module; the CLI transcripts (e2e/cli).
 	go test -race -count=1 $(addsuffix /...,$(addprefix ./,$(MODULES)))
 	@for m in $(MODULES); do GOWORK=off go -C $$m test -count=1 ./... || exit 1; done
 	GOWORK=off go -C bench test -race -count=1 ./...
+	GOWORK=off go -C e2e test -count=1 ./cli/
 
 .PHONY: images
 images: ## Build hello:dev, hello:dev-scratch, calculator:dev, calculator:dev-alpine from source.
