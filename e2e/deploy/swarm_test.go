@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -22,6 +23,7 @@ import (
 const (
 	dockerTimeout   = 2 * time.Minute
 	convergeTimeout = 3 * time.Minute
+	lockTimeout     = 15 * time.Minute
 )
 
 // swarmRate is the load client's steady request rate, per second.
@@ -132,6 +134,40 @@ func importLoadImage(t *testing.T, tag string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("docker import %s: %v: %s", tag, err, out)
 	}
+}
+
+// lockSwarm serialises the swarm tests of every checkout on this machine:
+// one test's swarm leave would tear down another's stack. It waits for the
+// lock (up to lockTimeout) and holds it until the test's cleanups are done.
+func lockSwarm(t *testing.T) {
+	t.Helper()
+	path := filepath.Join(os.TempDir(), "go-multistage-swarm-test.lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		t.Fatalf("swarm test lock: %v", err)
+	}
+	deadline := time.Now().Add(lockTimeout)
+	logged := false
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if err != syscall.EWOULDBLOCK {
+			f.Close()
+			t.Fatalf("swarm test lock %s: %v", path, err)
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			t.Fatalf("swarm test lock %s: another swarm test held it for %v (safety net)", path, lockTimeout)
+		}
+		if !logged {
+			t.Logf("waiting for %s: another swarm test runs on this engine", path)
+			logged = true
+		}
+		time.Sleep(time.Second)
+	}
+	t.Cleanup(func() { f.Close() }) // closing releases the lock
 }
 
 // joinSwarm makes sure the engine is a swarm manager. An engine that was not
@@ -360,7 +396,9 @@ func TestSwarmRollingUpdate(t *testing.T) {
 	imageA, imageB := "hello:swarm-"+id+"-a", "hello:swarm-"+id+"-b"
 	calculator, loader := "calculator:swarm-"+id, "swarmload:"+id
 
-	// Cleanups run in reverse: load client, stack, swarm, then images.
+	// Cleanups run in reverse: load client, stack, swarm, images, and the
+	// lock last.
+	lockSwarm(t)
 	buildReleaseImage(t, "hello", "v0.0.0-swarm-a", imageA)
 	buildReleaseImage(t, "hello", "v0.0.0-swarm-b", imageB)
 	buildReleaseImage(t, "calculator", "v0.0.0-swarm", calculator)
