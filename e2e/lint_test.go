@@ -1,0 +1,131 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLintHoldsTheArchitecture checks that the architecture rules of
+// .golangci.yml fire: it runs the pinned golangci-lint, with the
+// repository's own configuration, on a throwaway tree shaped like ours
+// whose code breaks each rule once, and on code that keeps them.
+// No Docker: make check runs it.
+func TestLintHoldsTheArchitecture(t *testing.T) {
+	golangci := pinnedGolangci(t)
+	dir := t.TempDir()
+	config := filepath.Join(dir, ".golangci.yml")
+	copyFile(t, filepath.Join(repoRoot, ".golangci.yml"), config)
+
+	// The calculator's own code: no fmt, reflect, net/http or testing, and
+	// os.Exit only in main.
+	writeFile(t, filepath.Join(dir, "calculator", "go.mod"), "module github.com/go-multistage/multistage/calculator\n\ngo 1.26.0\n")
+	writeFile(t, filepath.Join(dir, "calculator", "internal", "bad", "bad.go"), `// Package bad breaks the calculator's rules.
+package bad
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"reflect"
+	"testing"
+)
+
+// Bad uses what it imports.
+func Bad() {
+	fmt.Println(reflect.TypeOf(http.MethodGet), testing.Short())
+	os.Exit(3)
+}
+`)
+	// hello: echo only in internal/server. Its go.mod and go.sum resolve echo.
+	copyFile(t, filepath.Join(repoRoot, "hello", "go.mod"), filepath.Join(dir, "hello", "go.mod"))
+	copyFile(t, filepath.Join(repoRoot, "hello", "go.sum"), filepath.Join(dir, "hello", "go.sum"))
+	echoUser := `// Package %s uses echo.
+package %s
+
+import "github.com/labstack/echo/v4"
+
+// New returns an echo instance.
+func New() *echo.Echo { return echo.New() }
+`
+	writeFile(t, filepath.Join(dir, "hello", "internal", "server", "server.go"), strings.ReplaceAll(echoUser, "%s", "server"))
+	writeFile(t, filepath.Join(dir, "hello", "internal", "config", "config.go"), strings.ReplaceAll(echoUser, "%s", "config"))
+
+	calc := runLint(t, golangci, config, filepath.Join(dir, "calculator"))
+	for _, want := range []string{
+		"bad.go:5:2: import 'fmt' is not allowed from list 'calculator-lean'",
+		"bad.go:6:2: import 'net/http' is not allowed from list 'calculator-lean'",
+		"bad.go:8:2: import 'reflect' is not allowed from list 'calculator-lean'",
+		"bad.go:9:2: import 'testing' is not allowed from list 'products-without-test-code'",
+		"bad.go:15:2: use of `os.Exit` forbidden",
+	} {
+		if !strings.Contains(calc, want) {
+			t.Errorf("golangci-lint on the calculator did not report %q; it said:\n%s", want, calc)
+		}
+	}
+	hello := runLint(t, golangci, config, filepath.Join(dir, "hello"))
+	if want := "config.go:4:8: import 'github.com/labstack/echo/v4' is not allowed from list 'echo-in-server-only'"; !strings.Contains(hello, want) {
+		t.Errorf("golangci-lint on hello did not report %q; it said:\n%s", want, hello)
+	}
+	if strings.Contains(hello, "server.go") {
+		t.Errorf("golangci-lint on hello reported hello/internal/server, the package allowed to import echo:\n%s", hello)
+	}
+}
+
+// pinnedGolangci returns the path of the golangci-lint pinned in
+// tools/golangci, building it when needed (minutes, the first time).
+func pinnedGolangci(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "-C", filepath.Join(repoRoot, "tools", "golangci"), "tool", "-n", "golangci-lint")
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("building the pinned golangci-lint: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// runLint runs golangci-lint in module dir with config and returns what it
+// printed. It fails the test unless golangci-lint reports findings (exit
+// status 1): any other failure means the check did not run.
+func runLint(t *testing.T, golangci, config, dir string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, golangci, "run", "--config", config, "./...")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); err == nil || code != 1 {
+		t.Fatalf("golangci-lint in %s: %v (exit status %d), want findings (1):\n%s", dir, err, code, out.String())
+	}
+	return out.String()
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, to, string(data))
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
