@@ -26,15 +26,12 @@ const (
 	connClosed
 )
 
-// How long a connection must have been silent before shutdown closes it or
-// the cap evicts it: one that has sent nothing since it opened, and an idle
-// keep-alive one (no byte since its last response). The second covers the
-// moment between a response and the client's next request on a busy
-// keep-alive connection, on a loaded machine.
-const (
-	silentNew  = 50 * time.Millisecond
-	silentIdle = 200 * time.Millisecond
-)
+// silentAfter is how long a connection must have been silent (no byte
+// since it opened, or since its last response) before shutdown closes it or
+// the cap evicts it. It covers the moment between a response and the
+// client's next request on a busy keep-alive connection, and between a
+// connect and the first request, on a loaded machine.
+const silentAfter = 200 * time.Millisecond
 
 // lastLook is how long an interrupted connection that looked silent gets to
 // deliver bytes that had already arrived: an expired deadline fails a read
@@ -243,16 +240,10 @@ func (c *trackedConn) interrupt() {
 }
 
 // silent reports whether the connection has had no byte of a request for
-// silentNew or silentIdle, as of now (Unix ns).
+// silentAfter, as of now (Unix ns).
 func (c *trackedConn) silent(now int64) bool {
-	quiet := now - c.since.Load()
-	switch c.state.Load() {
-	case connNew:
-		return !c.got.Load() && quiet >= int64(silentNew)
-	case connIdle:
-		return !c.got.Load() && quiet >= int64(silentIdle)
-	}
-	return false
+	st := c.state.Load()
+	return (st == connNew || st == connIdle) && !c.got.Load() && now-c.since.Load() >= int64(silentAfter)
 }
 
 // connState is the http.Server's ConnState hook.
@@ -311,7 +302,7 @@ func (t *tracker) snapshot() []*trackedConn {
 
 // evictIdle interrupts the connection that has been silent the longest: an
 // idle keep-alive connection, or one that has sent nothing since it opened.
-// It reports whether it found one silent long enough (see silentNew).
+// It reports whether it found one silent for at least silentAfter.
 func (t *tracker) evictIdle() bool {
 	now := time.Now().UnixNano()
 	t.mu.Lock()
