@@ -39,9 +39,7 @@ var binaries = []string{"hello", "calculator"}
 var arches = []string{"amd64", "arm64"}
 
 var (
-	setupOnce sync.Once
-	fx        *fixture
-	fxErr     error
+	snapshots lazy[*fixture]
 	tempRoot  string
 )
 
@@ -62,7 +60,7 @@ func TestMain(m *testing.M) {
 // cleanup removes the throwaway clone (its dist/ holds about 50 MB) and the
 // images the snapshots tagged, which are specific to its commit.
 func cleanup() {
-	if fx != nil {
+	if fx := snapshots.value; fx != nil {
 		var refs []string
 		for _, a := range fx.ofType("Docker Image") {
 			refs = append(refs, a.Name)
@@ -148,22 +146,35 @@ type unavailableError struct{ what string }
 
 func (e *unavailableError) Error() string { return e.what }
 
-// snapshot returns the fixture, running the two snapshots on first use. A
-// missing tool skips the test on a developer machine and fails it when CI is
-// set.
-func snapshot(t *testing.T) *fixture {
+// lazy is a fixture that several tests share: set up on first use, once.
+type lazy[T any] struct {
+	once  sync.Once
+	value T
+	err   error
+}
+
+// get returns the fixture, running setup on first use. A missing tool
+// (an unavailableError) skips the test on a developer machine and fails it
+// when CI is set; -short skips it with why, which says what setup costs.
+func (l *lazy[T]) get(t *testing.T, why string, setup func() (T, error)) T {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("release e2e builds a full release twice; skipped with -short")
+		t.Skip(why + "; skipped with -short")
 	}
-	setupOnce.Do(func() { fx, fxErr = setup() })
-	if unavailable := (*unavailableError)(nil); errors.As(fxErr, &unavailable) {
+	l.once.Do(func() { l.value, l.err = setup() })
+	if unavailable := (*unavailableError)(nil); errors.As(l.err, &unavailable) {
 		need(t, unavailable.what)
 	}
-	if fxErr != nil {
-		t.Fatal(fxErr)
+	if l.err != nil {
+		t.Fatal(l.err)
 	}
-	return fx
+	return l.value
+}
+
+// snapshot returns the fixture, running the two snapshots on first use.
+func snapshot(t *testing.T) *fixture {
+	t.Helper()
+	return snapshots.get(t, "release e2e builds a full release twice", setup)
 }
 
 // need skips t with the reason, or fails it when CI is set: in CI a missing

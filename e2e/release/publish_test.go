@@ -15,7 +15,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -45,26 +44,14 @@ type publishedRelease struct {
 }
 
 var (
-	publishOnce sync.Once
-	pub         *publishedRelease
-	pubErr      error
-	pubRoot     string
+	rehearsal lazy[*publishedRelease]
+	pubRoot   string
 )
 
 // publish returns the rehearsal's results, running it on first use.
 func publish(t *testing.T) *publishedRelease {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("the release rehearsal builds and pushes a full release; skipped with -short")
-	}
-	publishOnce.Do(func() { pub, pubErr = setupPublish() })
-	if unavailable := (*unavailableError)(nil); errors.As(pubErr, &unavailable) {
-		need(t, unavailable.what)
-	}
-	if pubErr != nil {
-		t.Fatal(pubErr)
-	}
-	return pub
+	return rehearsal.get(t, "the release rehearsal builds and pushes a full release", setupPublish)
 }
 
 // cleanupPublish stops the registries the rehearsals started and removes
