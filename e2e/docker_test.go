@@ -36,10 +36,6 @@ var (
 	repoRoot string
 	// engineErr says why no engine answers, or is nil.
 	engineErr error
-	// buildCmd is the command line that builds an image with BuildKit.
-	buildCmd []string
-	// buildEnv is added to the environment of buildCmd.
-	buildEnv []string
 	// inCI turns every skip for a missing engine or image into a failure.
 	inCI = os.Getenv("CI") != ""
 )
@@ -52,9 +48,6 @@ func TestMain(m *testing.M) {
 	}
 	repoRoot = root
 	engineErr = checkEngine()
-	if engineErr == nil {
-		buildCmd, buildEnv = findBuilder()
-	}
 	os.Exit(m.Run())
 }
 
@@ -67,18 +60,6 @@ func checkEngine() error {
 		return fmt.Errorf("docker info: %v: %s", err, bytes.TrimSpace(out))
 	}
 	return nil
-}
-
-// findBuilder picks `docker buildx build --load` when the buildx plugin is
-// installed, else the classic `docker build` with BuildKit turned on (which
-// only clients older than 23 still offer).
-func findBuilder() (cmd, env []string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if exec.CommandContext(ctx, "docker", "buildx", "version").Run() == nil {
-		return []string{"buildx", "build", "--load"}, nil
-	}
-	return []string{"build"}, []string{"DOCKER_BUILDKIT=1"}
 }
 
 // unavailable skips the test for a missing prerequisite, or fails it when
@@ -165,9 +146,15 @@ func docker(t *testing.T, stdin string, args ...string) result {
 
 func dockerTimeout(t *testing.T, timeout time.Duration, env []string, stdin string, args ...string) result {
 	t.Helper()
+	return commandTimeout(t, timeout, env, stdin, "docker", args...)
+}
+
+// commandTimeout runs name with args like dockerTimeout runs docker.
+func commandTimeout(t *testing.T, timeout time.Duration, env []string, stdin, name string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "docker", args...)
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
@@ -177,11 +164,11 @@ func dockerTimeout(t *testing.T, timeout time.Duration, env []string, stdin stri
 	var exit *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		t.Fatalf("docker %s: still running after %v (safety net)\n%s", strings.Join(args, " "), timeout, r)
+		t.Fatalf("%s %s: still running after %v (safety net)\n%s", name, strings.Join(args, " "), timeout, r)
 	case errors.As(err, &exit):
 		r.code = exit.ExitCode()
 	case err != nil:
-		t.Fatalf("docker %s: %v", strings.Join(args, " "), err)
+		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
 	}
 	return r
 }
@@ -366,8 +353,7 @@ func buildImage(t *testing.T, b build) string {
 	t.Helper()
 	requireEngine(t)
 	tag := uniqueName("build") + ":test"
-	args := append([]string{}, buildCmd...)
-	args = append(args, "--progress=plain", "-f", b.dockerfile, "-t", tag)
+	args := []string{"--progress=plain", "-f", b.dockerfile, "-t", tag}
 	if b.target != "" {
 		args = append(args, "--target", b.target)
 	}
@@ -388,9 +374,10 @@ func buildImage(t *testing.T, b build) string {
 		args = append(args, "--build-arg", k+"="+v)
 	}
 	args = append(args, b.context)
-	r := dockerTimeout(t, buildTimeout, buildEnv, "", args...)
+	// scripts/docker-build.sh picks the builder, for every build of the repository.
+	r := commandTimeout(t, buildTimeout, nil, "", filepath.Join(repoRoot, "scripts", "docker-build.sh"), args...)
 	if r.code != 0 {
-		t.Fatalf("docker %s failed (exit %d):\n%s", strings.Join(args, " "), r.code, tail(r.stderr+r.stdout, 40))
+		t.Fatalf("scripts/docker-build.sh %s failed (exit %d):\n%s", strings.Join(args, " "), r.code, tail(r.stderr+r.stdout, 40))
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), runTimeout)

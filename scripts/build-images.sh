@@ -30,13 +30,9 @@ COMMIT=${COMMIT:-$(git_out rev-parse HEAD)}
 DATE=${DATE:-$(TZ=UTC git_out log -1 --date=format-local:%Y-%m-%dT%H:%M:%SZ --format=%cd)}
 tag=${IMAGE_TAG:-dev}
 
-# buildx when the plugin is there (scripts/docker-engine.sh installs it),
-# else the classic builder with BuildKit (clients before 23 only).
-if docker buildx version >/dev/null 2>&1; then
-	build=(docker buildx build --load)
-else
-	build=(env DOCKER_BUILDKIT=1 docker build)
-fi
+# scripts/docker-build.sh picks the builder (buildx, or BuildKit in an older
+# client's classic builder): the one place that decides.
+build=("$root/scripts/docker-build.sh")
 
 args=(--build-arg "VERSION=$VERSION" --build-arg "COMMIT=$COMMIT" --build-arg "DATE=$DATE")
 [ -n "${GO_IMAGE:-}" ] && args+=(--build-arg "GO_IMAGE=$GO_IMAGE")

@@ -69,16 +69,6 @@ func randomID() string {
 	return hex.EncodeToString(b)
 }
 
-// builder returns the command that builds an image with BuildKit: buildx
-// when the plugin is there, else the classic client with BuildKit on.
-func builder(t *testing.T) (args, env []string) {
-	t.Helper()
-	if run(t, 30*time.Second, nil, "docker", "buildx", "version").code == 0 {
-		return []string{"buildx", "build", "--load"}, nil
-	}
-	return []string{"build"}, []string{"DOCKER_BUILDKIT=1"}
-}
-
 // buildReleaseImage builds the release-scratch stage of Dockerfile.<app>
 // from a binary compiled here with the given version, as GoReleaser does,
 // and removes the image when the test ends.
@@ -98,12 +88,12 @@ func buildReleaseImage(t *testing.T, app, version, tag string) {
 	if err := os.WriteFile(filepath.Join(ctxDir, platform, app), data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	args, env := builder(t)
-	args = append(args, "--progress=plain", "-f", filepath.Join(repoRoot, "Dockerfile."+app),
-		"--target", "release-scratch", "--platform", platform, "--build-arg", "VERSION="+version, "-t", tag, ctxDir)
+	args := []string{"--progress=plain", "-f", filepath.Join(repoRoot, "Dockerfile."+app),
+		"--target", "release-scratch", "--platform", platform, "--build-arg", "VERSION=" + version, "-t", tag, ctxDir}
 	cleanupDocker(t, "image", "rm", "-f", tag)
-	if r := run(t, 10*time.Minute, env, "docker", args...); r.code != 0 {
-		t.Fatalf("docker %s: %s", strings.Join(args, " "), r)
+	// scripts/docker-build.sh picks the builder, for every build of the repository.
+	if r := run(t, 10*time.Minute, nil, filepath.Join(repoRoot, "scripts", "docker-build.sh"), args...); r.code != 0 {
+		t.Fatalf("scripts/docker-build.sh %s: %s", strings.Join(args, " "), r)
 	}
 }
 

@@ -16,17 +16,14 @@ import (
 // docker runs the Docker CLI against an engine that answered.
 type docker struct {
 	version string
-	// build is the command line that builds an image into the engine, and
-	// buildEnv the environment it needs: buildx when that plugin is there
-	// (as scripts/build-images.sh does); otherwise Debian's 20.10 client
-	// with the engine's BuildKit, or the legacy builder.
-	build    []string
-	buildEnv []string
+	// build is the repository's scripts/docker-build.sh, the one place
+	// that picks the builder (buildx, or BuildKit in an older client).
+	build string
 }
 
-// findDocker returns a client for a running engine, or nil and the reason
-// there is none.
-func findDocker(ctx context.Context) (*docker, string) {
+// findDocker returns a client for a running engine that builds with the
+// scripts of the repository at root, or nil and the reason there is none.
+func findDocker(ctx context.Context, root string) (*docker, string) {
 	if _, err := exec.LookPath("docker"); err != nil {
 		return nil, "no docker command"
 	}
@@ -35,14 +32,9 @@ func findDocker(ctx context.Context) (*docker, string) {
 	if err != nil || v == "" {
 		return nil, "no engine (docker info does not answer)"
 	}
-	d := &docker{version: v}
-	switch {
-	case exec.CommandContext(ctx, "docker", "buildx", "version").Run() == nil:
-		d.build = []string{"docker", "buildx", "build", "--load"}
-	case isExecutable("/usr/bin/docker"):
-		d.build, d.buildEnv = []string{"/usr/bin/docker", "build"}, []string{"DOCKER_BUILDKIT=1"}
-	default:
-		d.build, d.buildEnv = []string{"docker", "build"}, []string{"DOCKER_BUILDKIT=0"}
+	d := &docker{version: v, build: filepath.Join(root, "scripts", "docker-build.sh")}
+	if !isExecutable(d.build) {
+		return nil, d.build + " is missing: the harness builds images through it"
 	}
 	return d, ""
 }
@@ -111,8 +103,7 @@ func (d *docker) inspectExisting(ctx context.Context, image string) (imageInfo, 
 // buildImage builds tag from the Dockerfile file in context dir, at target
 // (empty: the last stage), with the base images as build arguments.
 func (d *docker) buildImage(ctx context.Context, dir, file, target, tag string, buildArgs map[string]string) error {
-	args := append([]string{}, d.build[1:]...)
-	args = append(args, "-f", filepath.Join(dir, file), "-t", tag)
+	args := []string{"-f", filepath.Join(dir, file), "-t", tag}
 	if target != "" {
 		args = append(args, "--target", target)
 	}
@@ -120,7 +111,7 @@ func (d *docker) buildImage(ctx context.Context, dir, file, target, tag string, 
 		args = append(args, "--build-arg", k+"="+v)
 	}
 	args = append(args, dir)
-	_, err := command(ctx, "", d.buildEnv, d.build[0], args...)
+	_, err := command(ctx, "", nil, d.build, args...)
 	return err
 }
 

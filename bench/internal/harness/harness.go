@@ -118,7 +118,7 @@ func Run(ctx context.Context, cfg Config) (*report.Report, []byte, error) {
 	r.Machine = m
 
 	h.buildBinaries(ctx)
-	h.docker, h.noDocker = findDocker(ctx)
+	h.docker, h.noDocker = findDocker(ctx, h.cfg.Root)
 	if h.docker != nil {
 		r.Machine.Docker = h.docker.version
 	} else {
