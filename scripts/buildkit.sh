@@ -62,7 +62,7 @@ ensure_binary() {
 # running_pid prints the pid of the buildkitd serving our socket, if any
 # (setsid may fork, so $! is not always buildkitd's pid: look it up).
 running_pid() {
-	pgrep -f -x -- "$bin --root $state_dir/root --addr unix://$sock .*" | head -n 1
+	pgrep -f -x -- "$bin --root $state_dir/root --addr unix://$sock .*" | head -n 1 || true
 }
 
 write_config() {

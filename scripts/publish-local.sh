@@ -77,30 +77,15 @@ if [ -n "$(scripts/standins.sh auto)" ]; then
 	export ALPINE_IMAGE
 fi
 
-# Signatures: with the caller's key (COSIGN_KEY, COSIGN_PASSWORD), or a
-# throwaway key pair made here; its public key ends up as dist/cosign.pub.
+# Signatures and the apk packages' signing key: the caller's (COSIGN_KEY and
+# COSIGN_PASSWORD; APK_SIGNING_KEY_FILE), or throwaway ones made here. The
+# public halves end up in dist/ (cosign.pub, go-multistage.rsa.pub), as
+# release.yml publishes the apk key beside the packages.
 key_dir=$(mktemp -d)
 trap 'rm -rf "$key_dir"' EXIT
-if [ -z "${COSIGN_KEY:-}" ]; then
-	cosign=$(GOWORK=off go -C tools/cosign tool -n cosign) || die "cannot build cosign from tools/cosign"
-	(cd "$key_dir" && COSIGN_PASSWORD='' "$cosign" generate-key-pair >/dev/null 2>&1) ||
-		die "cosign generate-key-pair failed"
-	COSIGN_KEY=$(cat "$key_dir/cosign.key")
-	export COSIGN_KEY COSIGN_PASSWORD=''
-	note "signing with a throwaway key pair (public key: dist/cosign.pub)"
-fi
-
-# The apk packages are signed too (nfpms[].apk.signature): with the caller's
-# key (APK_SIGNING_KEY_FILE), or a throwaway RSA key made here, whose public
-# half ends up beside the packages as dist/go-multistage.rsa.pub, as
-# release.yml publishes it.
-if [ -z "${APK_SIGNING_KEY_FILE:-}" ]; then
-	(umask 077 && openssl genrsa -out "$key_dir/go-multistage.rsa" 2048 2>/dev/null) ||
-		die "openssl genrsa failed (a throwaway apk signing key)"
-	export APK_SIGNING_KEY_FILE=$key_dir/go-multistage.rsa
-fi
-openssl rsa -in "$APK_SIGNING_KEY_FILE" -pubout -out "$key_dir/go-multistage.rsa.pub" 2>/dev/null ||
-	die "cannot read the apk signing key $APK_SIGNING_KEY_FILE"
+keys=$(scripts/throwaway-keys.sh "$key_dir" apk) || die "cannot make the signing keys"
+eval "$keys"
+[ -z "$keys" ] || note "signing with throwaway keys (public halves: dist/cosign.pub, dist/go-multistage.rsa.pub)"
 
 export RELEASE_REHEARSAL=1
 note "releasing $tag, images to $IMAGE_PREFIX (builder $BUILDX_BUILDER${ALPINE_IMAGE:+, alpine base $ALPINE_IMAGE})"

@@ -13,7 +13,9 @@
 #   ALPINE_IMAGE   them at local stand-ins offline:
 #                    eval "$(scripts/standins.sh env)"; scripts/release-snapshot.sh
 #   COSIGN_KEY     sign checksums.txt with this key (PEM; COSIGN_PASSWORD);
-#                  unset, the snapshot is not signed
+#                  unset, with a throwaway key (dist/cosign.pub)
+#   APK_SIGNING_KEY_FILE  sign the apk packages with this RSA key; unset, they
+#                  are not signed
 #   ALPINE_PLATFORMS  platforms of the alpine-based images (default
 #                  linux/amd64,linux/arm64; set from a local ALPINE_IMAGE)
 #
@@ -49,8 +51,13 @@ if [ -n "${ALPINE_IMAGE:-}" ] && [ -z "${ALPINE_PLATFORMS:-}" ] &&
 	note "ALPINE_IMAGE=$ALPINE_IMAGE is a local $platform image: alpine-based images for $platform only"
 fi
 
-# Keyless signing needs GitHub's OIDC token: a snapshot signs only with a key.
-skip_sign=()
-[ -n "${COSIGN_KEY:-}" ] || skip_sign=(--skip=sign)
+# Keyless signing needs GitHub's OIDC token: a snapshot signs checksums.txt
+# with the caller's COSIGN_KEY or a throwaway one (dist/cosign.pub). Not
+# --skip=sign: that would also leave the apk packages unsigned when
+# APK_SIGNING_KEY_FILE is given.
+key_dir=$(mktemp -d)
+trap 'rm -rf "$key_dir"' EXIT
+eval "$("$root/scripts/throwaway-keys.sh" "$key_dir")"
 
-exec "$root/scripts/release-goreleaser.sh" release --snapshot --clean ${skip_sign[@]+"${skip_sign[@]}"} "$@"
+"$root/scripts/release-goreleaser.sh" release --snapshot --clean "$@"
+[ ! -f "$key_dir/cosign.pub" ] || cp "$key_dir/cosign.pub" "$root/dist/"
