@@ -9,8 +9,9 @@
 # Environment:
 #   IMAGE_PREFIX   image names are $IMAGE_PREFIX/hello and /calculator
 #                  (default ghcr.io/go-multistage)
-#   GO_IMAGE       base images handed to the Dockerfiles as build args; point
-#   ALPINE_IMAGE   them at local stand-ins offline:
+#   ALPINE_IMAGE   base of the alpine flavours, handed to the Dockerfiles as a
+#                  build arg (the release stages compile nothing, so GO_IMAGE
+#                  plays no part); point it at the local stand-in offline:
 #                    eval "$(scripts/standins.sh env)"; scripts/release-snapshot.sh
 #   COSIGN_KEY     sign checksums.txt with this key (PEM; COSIGN_PASSWORD);
 #                  unset, with a throwaway key (dist/cosign.pub)
