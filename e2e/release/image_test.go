@@ -134,7 +134,7 @@ func TestImages(t *testing.T) {
 					"COMMIT":  f.commit,
 					"DATE":    f.commitDate.UTC().Format(time.RFC3339),
 				}
-				for _, p := range dockerfile.LabelProblems(img.Config.Labels, f.sourceLabels(t, fl), stamp) {
+				for _, p := range dockerfile.LabelProblems(img.Config.Labels, sourceLabels(t, f.repo, fl), stamp) {
 					t.Error(p)
 				}
 
@@ -152,11 +152,11 @@ func TestImages(t *testing.T) {
 }
 
 // sourceLabels returns the LABELs Dockerfile.<binary> of the released
-// commit writes for fl's base: the labels' one source (.goreleaser.yaml
-// adds none).
-func (f *fixture) sourceLabels(t *testing.T, fl flavour) map[string]string {
+// commit (the clone at repo) writes for fl's base: the labels' one source
+// (.goreleaser.yaml adds none).
+func sourceLabels(t *testing.T, repo string, fl flavour) map[string]string {
 	t.Helper()
-	path := filepath.Join(f.repo, "Dockerfile."+fl.binary)
+	path := filepath.Join(repo, "Dockerfile."+fl.binary)
 	df, err := dockerfile.Parse(path)
 	if err != nil {
 		t.Fatal(err)
