@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/go-multistage/multistage/hello/internal/buildinfo"
+	"github.com/go-multistage/multistage/hello/internal/config"
+	"github.com/go-multistage/multistage/hello/internal/jsonlog"
+	"github.com/go-multistage/multistage/hello/internal/logsink"
+	"github.com/go-multistage/multistage/hello/internal/server"
+)
+
+// How long the last log records may take to reach stdout at exit: an
+// output that has stalled must not hold the process. After a second
+// signal, which asks for an exit at once, the wait is shorter.
+const (
+	logFlushTimeout       = time.Second
+	logFlushTimeoutForced = 200 * time.Millisecond
+)
+
+// serve runs the server until it fails or ctx stops it. ctx's end starts
+// a graceful shutdown; a second signal (see [StopOn]) returns at once,
+// leaving the server to the exit of the process. Log records go to stdout
+// through a bounded buffer ([logsink]): serving never waits for stdout,
+// and records stdout does not take are dropped, counted and reported.
+func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) int {
+	var logger *slog.Logger
+	sink := logsink.New(stdout, logsink.Options{
+		OnError: func(err error) {
+			fmt.Fprintf(stderr, "hello: cannot write the log to stdout: %v; "+
+				"log records are dropped and counted until it works again\n", err)
+		},
+		OnRecovered: func(n int64) {
+			logger.Warn("log records dropped", "dropped", n, "reason", "stdout did not take them")
+		},
+	})
+	logger = slog.New(jsonlog.New(sink.Events(), slog.LevelInfo))
+	flushTimeout := logFlushTimeout
+	defer func() { closeLog(sink, logger, stderr, flushTimeout) }()
+	var accessLog *jsonlog.Handler
+	if cfg.AccessLog {
+		accessLog = jsonlog.New(sink.Lines(), slog.LevelInfo)
+	}
+
+	srv, err := server.New(serverConfig(cfg, accessLog), logger)
+	if err != nil {
+		logger.Error("cannot start", "error", err.Error())
+		return ExitFailure
+	}
+
+	// The server gets a context of its own, so that the reason to stop is
+	// logged before the shutdown's first record.
+	serving, shutdown := context.WithCancel(context.WithoutCancel(ctx))
+	defer shutdown()
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(serving) }()
+
+	select {
+	case err := <-done:
+		return exitCode(err)
+	case <-ctx.Done():
+	}
+	var urgent <-chan struct{}
+	var stop *stopSignal
+	if errors.As(context.Cause(ctx), &stop) {
+		logger.Info("signal received, shutting down", "signal", stop.sig.String())
+		urgent = stop.urgent
+	} else {
+		logger.Info("stop requested, shutting down", "cause", context.Cause(ctx).Error())
+	}
+	shutdown()
+	select {
+	case err := <-done:
+		return exitCode(err)
+	case <-urgent:
+		logger.Warn("second signal received, exiting without draining", "signal", stop.again.String())
+		flushTimeout = logFlushTimeoutForced
+		return ExitFailure
+	}
+}
+
+// serverConfig is the part of cfg that the server takes, with the access
+// log handler (nil: off).
+func serverConfig(cfg config.Config, accessLog *jsonlog.Handler) server.Config {
+	return server.Config{
+		Addr:              cfg.Addr,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		MaxConnections:    cfg.MaxConnections,
+		ShutdownDelay:     cfg.ShutdownDelay,
+		GracePeriod:       cfg.GracePeriod,
+		AccessLog:         accessLog,
+		TrustedProxies:    cfg.TrustedProxies,
+		Build:             buildinfo.Get(),
+	}
+}
+
+// closeLog reports the records dropped over the whole run, then writes out
+// what is pending, waiting at most timeout. What stdout could not take is
+// reported on stderr.
+func closeLog(sink *logsink.Sink, logger *slog.Logger, stderr io.Writer, timeout time.Duration) {
+	dropped := sink.Dropped()
+	if dropped > 0 {
+		logger.Warn("log records dropped in total", "dropped_total", dropped)
+	}
+	if err := sink.Close(timeout); err != nil {
+		fmt.Fprintf(stderr, "hello: %v\n", err)
+	}
+	if dropped = sink.Dropped(); dropped > 0 {
+		fmt.Fprintf(stderr, "hello: %d log records were dropped because stdout did not take them\n", dropped)
+	}
+}
+
+// exitCode maps the server's result to an exit code; the server has
+// logged its errors.
+func exitCode(err error) int {
+	if err != nil {
+		return ExitFailure
+	}
+	return ExitOK
+}
