@@ -48,7 +48,9 @@ measure() { # name port cmd...
 }
 
 port=$((20000 + RANDOM % 10000))
-measure seed $port "$out/seedserver" -port $port
-measure seed-timeouts $((port + 1)) "$out/seedserver" -port $((port + 1)) -timeouts
+# The seed's switches are environment variables (bench/baseline/seedserver):
+# set for measure, they reach the server through valgrind.
+SEED_ADDR=127.0.0.1:$port measure seed $port "$out/seedserver"
+SEED_ADDR=127.0.0.1:$((port + 1)) SEED_TIMEOUTS=1 measure seed-timeouts $((port + 1)) "$out/seedserver"
 measure hello-log-on $((port + 2)) "$out/hello" -addr 127.0.0.1:$((port + 2))
 measure hello-log-off $((port + 3)) "$out/hello" -addr 127.0.0.1:$((port + 3)) -access-log=false

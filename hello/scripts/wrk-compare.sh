@@ -3,8 +3,10 @@
 # server it replaces, with wrk over loopback: each server pinned to CPU 0,
 # wrk to CPU 1, logs to /dev/null, variants interleaved round by round.
 # Prints the median requests/s of each variant and its ratio to the seed.
-# "seed-timeouts" is the seed with hello's default http.Server timeouts:
-# the cost of the timeouts alone.
+# The seed is the bench module's copy (../bench/baseline/seedserver), built
+# outside the workspace; "seed-timeouts" is the same program with
+# SEED_TIMEOUTS=1, hello's default http.Server timeouts: the cost of the
+# timeouts alone.
 #
 #   scripts/wrk-compare.sh [rounds] [seconds]      (defaults: 5 rounds, 5 s)
 #
@@ -18,7 +20,7 @@ trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 pid=
 
 CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$tmp/hello" .
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$tmp/seed" ./testdata/seed
+CGO_ENABLED=0 GOWORK=off go -C ../bench build -trimpath -ldflags='-s -w' -o "$tmp/seed" ./baseline/seedserver
 port=18123
 
 start() { # variant

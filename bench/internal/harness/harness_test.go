@@ -189,9 +189,7 @@ func TestServerLifecycle(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var stderr bytes.Buffer
-	sv, err := startServer(ctx, serverSpec{name: "seed", argv: func(port int) []string {
-		return []string{bin, "-port", strconv.Itoa(port)}
-	}}, "", &stderr)
+	sv, err := startServer(ctx, seedSpec("seed", bin, nil), "", &stderr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func (h *Harness) httpLoad(ctx context.Context) (s report.Section) {
 
 	specs := [numServers]serverSpec{
 		seedServer:   h.seedServerSpec(serverNames[seedServer], devnull),
-		seedTimeouts: h.seedServerSpec(serverNames[seedTimeouts], devnull, "-timeouts"),
+		seedTimeouts: h.seedServerSpec(serverNames[seedTimeouts], devnull, "SEED_TIMEOUTS=1"),
 		oursLogsOn:   h.helloSpec(serverNames[oursLogsOn], logFile, "-access-log=true"),
 		oursLogsOff:  h.helloSpec(serverNames[oursLogsOff], devnull, "-access-log=false"),
 	}

@@ -31,16 +31,27 @@ type server struct {
 type serverSpec struct {
 	name string
 	argv func(port int) []string
+	// env, if set, gives variables to add to the harness's environment.
+	env func(port int) []string
 	// stdout receives the server's standard output (its access log).
 	stdout *os.File
 }
 
-// seedServerSpec is the seed-like server; its one line of output goes to
-// stdout.
+// seedServerSpec is the seed's server on loopback, with extra environment
+// (SEED_TIMEOUTS=1); its one line of output goes to stdout.
 func (h *Harness) seedServerSpec(name string, stdout *os.File, extra ...string) serverSpec {
-	return serverSpec{name: name, stdout: stdout, argv: func(port int) []string {
-		return append([]string{h.bin.seedServer, "-port", strconv.Itoa(port)}, extra...)
-	}}
+	return seedSpec(name, h.bin.seedServer, stdout, extra...)
+}
+
+// seedSpec runs the seed's server bin, which takes its address from
+// SEED_ADDR (bench/baseline/seedserver).
+func seedSpec(name, bin string, stdout *os.File, extra ...string) serverSpec {
+	return serverSpec{name: name, stdout: stdout,
+		argv: func(int) []string { return []string{bin} },
+		env: func(port int) []string {
+			return append([]string{"SEED_ADDR=127.0.0.1:" + strconv.Itoa(port)}, extra...)
+		},
+	}
 }
 
 // helloSpec is our server on loopback, with extra flags; its access log
@@ -70,6 +81,9 @@ func startServer(ctx context.Context, spec serverSpec, cpus string, stderr io.Wr
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	if spec.env != nil {
+		cmd.Env = append(cmd.Env, spec.env(port)...)
+	}
 	cmd.Stdout = spec.stdout
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
