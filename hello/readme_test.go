@@ -5,13 +5,16 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/go-multistage/multistage/hello/internal/cli"
 )
 
 // setting is one row of the settings, as -h or the README shows it.
 type setting struct{ flag, env, def, rng, help string }
 
-// helpSettings parses the settings of `hello -h`: each is "  -flag [arg]",
-// a help line, and, unless it has no variable, "env X, default D, RANGE".
+// helpSettings parses the settings in the usage text of -h: each is
+// "  -flag [arg]", a help line, and, unless it has no variable,
+// "env X, default D, RANGE".
 func helpSettings(t *testing.T, help string) []setting {
 	t.Helper()
 	var out []setting
@@ -37,17 +40,18 @@ func helpSettings(t *testing.T, help string) []setting {
 	return out
 }
 
-// readmeSettings parses the settings table of README.md.
-func readmeSettings(t *testing.T) []setting {
+// readmeSettings parses the table of README.md that follows the comment
+// "<!-- name table", up to "<!-- end of name table -->".
+func readmeSettings(t *testing.T, name string) []setting {
 	t.Helper()
 	b, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, table, ok := strings.Cut(string(b), "<!-- settings table")
-	table, _, ok2 := strings.Cut(table, "<!-- end of settings table -->")
+	_, table, ok := strings.Cut(string(b), "<!-- "+name+" table")
+	table, _, ok2 := strings.Cut(table, "<!-- end of "+name+" table -->")
 	if !ok || !ok2 {
-		t.Fatal("README.md has no settings table between its markers")
+		t.Fatalf("README.md has no %s table between its markers", name)
 	}
 	var out []setting
 	for _, line := range strings.Split(table, "\n") {
@@ -61,33 +65,40 @@ func readmeSettings(t *testing.T) []setting {
 	return out
 }
 
-// TestReadmeSettingsTableMatchesHelp: the README's table of settings says
-// what `hello -h` says, setting by setting, in the same order.
-func TestReadmeSettingsTableMatchesHelp(t *testing.T) {
-	code, _, help := runHello(t, releaseBin, nil, "-h")
-	if code != 0 {
-		t.Fatalf("hello -h exit %d", code)
+// TestReadmeSettingsTablesMatchHelp: the README's tables of settings say
+// what -h says, setting by setting, in the same order, with nothing more
+// or less on either side.
+func TestReadmeSettingsTablesMatchHelp(t *testing.T) {
+	tests := []struct {
+		table   string
+		args    []string
+		atLeast int
+	}{
+		{"settings", []string{"-h"}, 12},
+		{"healthcheck settings", []string{"healthcheck", "-h"}, 2},
 	}
-	fromHelp, fromReadme := helpSettings(t, help), readmeSettings(t)
-	if len(fromHelp) < 10 {
-		t.Fatalf("parsed only %d settings from -h:\n%s", len(fromHelp), help)
-	}
-	for i := range max(len(fromHelp), len(fromReadme)) {
-		var h, r setting
-		if i < len(fromHelp) {
-			h = fromHelp[i]
-		}
-		if i < len(fromReadme) {
-			r = fromReadme[i]
-		}
-		if h.def == "" && h.env == "" && r.def == "" {
-			r.rng = "" // a setting without a variable (-version) has no default or range in either
-		}
-		if r.def == "none" && h.def == "none" {
-			r.def = h.def
-		}
-		if h != r {
-			t.Errorf("setting %d:\n  -h:     %+v\n  README: %+v", i, h, r)
-		}
+	for _, tt := range tests {
+		t.Run(tt.table, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			if code := cli.Run(t.Context(), tt.args, func(string) string { return "" }, &stdout, &stderr); code != cli.ExitOK {
+				t.Fatalf("hello %v: exit %d", tt.args, code)
+			}
+			fromHelp, fromReadme := helpSettings(t, stderr.String()), readmeSettings(t, tt.table)
+			if len(fromHelp) < tt.atLeast {
+				t.Fatalf("parsed only %d settings from hello %v:\n%s", len(fromHelp), tt.args, stderr.String())
+			}
+			for i := range max(len(fromHelp), len(fromReadme)) {
+				var h, r setting
+				if i < len(fromHelp) {
+					h = fromHelp[i]
+				}
+				if i < len(fromReadme) {
+					r = fromReadme[i]
+				}
+				if h != r {
+					t.Errorf("setting %d:\n  -h:     %+v\n  README: %+v", i, h, r)
+				}
+			}
+		})
 	}
 }

@@ -3,8 +3,8 @@
 //
 // Every setting is defined once, in the tables of settings.go: its flag,
 // environment variable, default, range and help. The flag set, the
-// environment reader, the range checks, the usage text and Default are all
-// derived from those tables. The package must not do I/O other than
+// environment reader, the range checks, the usage text and the defaults are
+// all derived from those tables. The package must not do I/O other than
 // writing usage and errors to the writer it is given.
 package config
 
@@ -17,8 +17,8 @@ import (
 	"time"
 )
 
-// EnvPrefix starts the name of every environment variable read.
-const EnvPrefix = "HELLO_"
+// envPrefix starts the name of every environment variable read.
+const envPrefix = "HELLO_"
 
 // Config holds the settings of "hello" (serve) and "hello healthcheck".
 type Config struct {
@@ -53,9 +53,9 @@ type Config struct {
 	ShowVersion bool
 }
 
-// Default returns the settings used when nothing is configured: the
+// defaults returns the settings used when nothing is configured: the
 // defaults of the settings tables.
-func Default() Config {
+func defaults() Config {
 	var c Config
 	for _, cmd := range []Command{Serve, Healthcheck} {
 		for _, s := range settingsOf(cmd) {
@@ -99,7 +99,7 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (Command
 			cmd, args = Version, args[1:]
 		}
 	}
-	cfg := Default()
+	cfg := defaults()
 	fs := newFlagSet(cmd, &cfg, stderr)
 	if err := fs.Parse(args); err != nil {
 		return cmd, cfg, err // flag has printed it, and the usage
@@ -178,15 +178,15 @@ func printUsage(w io.Writer, cmd Command) {
 	for _, s := range settingsOf(cmd) {
 		fmt.Fprintf(w, "  -%s\n    \t%s\n", strings.TrimSpace(s.Flag+" "+s.Arg), s.Help)
 		if s.Env != "" {
-			fmt.Fprintf(w, "    \tenv %s, default %s, %s\n", s.Env, s.DefaultText(), s.Range())
+			fmt.Fprintf(w, "    \tenv %s, default %s, %s\n", s.Env, s.defaultText(), s.Range())
 		}
 	}
 }
 
-// ParsePrefixes parses a comma-separated list of CIDR prefixes ("10.0.0.0/8")
+// parsePrefixes parses a comma-separated list of CIDR prefixes ("10.0.0.0/8")
 // and single addresses ("192.0.2.1", taken as /32 or /128). Blank items are
 // ignored. Prefixes are masked to their network address.
-func ParsePrefixes(s string) ([]netip.Prefix, error) {
+func parsePrefixes(s string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for item := range strings.SplitSeq(s, ",") {
 		item = strings.TrimSpace(item)
@@ -207,11 +207,11 @@ func ParsePrefixes(s string) ([]netip.Prefix, error) {
 		}
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
-	if len(out) > MaxTrustedProxies {
-		return nil, fmt.Errorf("%d proxies: at most %d", len(out), MaxTrustedProxies)
+	if len(out) > maxTrustedProxies {
+		return nil, fmt.Errorf("%d proxies: at most %d", len(out), maxTrustedProxies)
 	}
 	return out, nil
 }
 
-// MaxTrustedProxies bounds the list of trusted proxies.
-const MaxTrustedProxies = 256
+// maxTrustedProxies bounds the list of trusted proxies.
+const maxTrustedProxies = 256

@@ -15,9 +15,9 @@ func env(m map[string]string) func(string) string {
 }
 
 func TestParse(t *testing.T) {
-	def := Default()
+	def := defaults()
 	with := func(f func(*Config)) Config {
-		c := Default()
+		c := defaults()
 		f(&c)
 		return c
 	}
@@ -215,16 +215,16 @@ func TestParsePrefixes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := ParsePrefixes(tt.in)
+			got, err := parsePrefixes(tt.in)
 			if (err != nil) != tt.wantErr {
-				t.Fatalf("ParsePrefixes(%q) error = %v, wantErr %v", tt.in, err, tt.wantErr)
+				t.Fatalf("parsePrefixes(%q) error = %v, wantErr %v", tt.in, err, tt.wantErr)
 			}
 			var gotS []string
 			for _, p := range got {
 				gotS = append(gotS, p.String())
 			}
 			if !reflect.DeepEqual(gotS, tt.want) {
-				t.Errorf("ParsePrefixes(%q) = %v, want %v", tt.in, gotS, tt.want)
+				t.Errorf("parsePrefixes(%q) = %v, want %v", tt.in, gotS, tt.want)
 			}
 		})
 	}
@@ -235,16 +235,16 @@ func FuzzParsePrefixes(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := ParsePrefixes(s)
+		got, err := parsePrefixes(s)
 		if err != nil {
 			return
 		}
 		for _, p := range got {
 			if !p.IsValid() || p != p.Masked() {
-				t.Fatalf("ParsePrefixes(%q) returned %v, not a valid masked prefix", s, p)
+				t.Fatalf("parsePrefixes(%q) returned %v, not a valid masked prefix", s, p)
 			}
 			// Round trip: the canonical form parses back to itself.
-			again, err := ParsePrefixes(p.String())
+			again, err := parsePrefixes(p.String())
 			if err != nil || len(again) != 1 || again[0] != p {
 				t.Fatalf("prefix %v from %q does not round-trip: %v, %v", p, s, again, err)
 			}

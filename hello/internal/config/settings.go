@@ -9,11 +9,11 @@ import (
 	"time"
 )
 
-// A Setting is one configurable value of a command. Each is defined once,
-// in [ServeSettings] or [HealthcheckSettings]; everything else (flags,
+// A setting is one configurable value of a command. Each is defined once,
+// in [serveSettings] or [healthcheckSettings]; everything else (flags,
 // environment, range checks, usage, defaults, the README's table, checked
 // by a test) is derived from it.
-type Setting struct {
+type setting struct {
 	Flag    string // flag name, without the dash
 	Env     string // environment variable; empty: none
 	Arg     string // the value's name in usage ("duration"); empty for a switch
@@ -31,9 +31,9 @@ type value interface {
 	Range() string
 }
 
-// DefaultText is the default as usage shows it: quoted if it is text,
+// defaultText is the default as usage shows it: quoted if it is text,
 // "none" if empty.
-func (s Setting) DefaultText() string {
+func (s setting) defaultText() string {
 	switch {
 	case s.Default == "":
 		return "none"
@@ -44,7 +44,7 @@ func (s Setting) DefaultText() string {
 }
 
 // Range describes the values the setting accepts.
-func (s Setting) Range() string { return s.bind(&Config{}).Range() }
+func (s setting) Range() string { return s.bind(&Config{}).Range() }
 
 // Bounds of the settings.
 const (
@@ -52,50 +52,50 @@ const (
 	maxTimeout  = 24 * time.Hour
 	maxShutdown = time.Hour // grace period and shutdown delay
 
-	MinMaxHeaderBytes = 1 << 10
-	MaxMaxHeaderBytes = 1 << 20
+	minMaxHeaderBytes = 1 << 10
+	maxMaxHeaderBytes = 1 << 20
 
-	// DefaultMaxConnections suits a container with a 64 MiB memory limit:
+	// defaultMaxConnections suits a container with a 64 MiB memory limit:
 	// an idle keep-alive connection costs about 30 KB (buffers, a
 	// goroutine stack, its tracking); with 5000 idle clients hello peaks
 	// at about 41 MB (bench/REPORT.md, section 3b).
-	DefaultMaxConnections = 1024
-	MaxMaxConnections     = 1 << 20
+	defaultMaxConnections = 1024
+	maxMaxConnections     = 1 << 20
 )
 
-// ServeSettings are the settings of "hello" (serve), in usage order.
-var ServeSettings = []Setting{
-	{Flag: "addr", Env: EnvPrefix + "ADDR", Arg: "address", Default: ":8080",
+// serveSettings are the settings of "hello" (serve), in usage order.
+var serveSettings = []setting{
+	{Flag: "addr", Env: envPrefix + "ADDR", Arg: "address", Default: ":8080",
 		Help: "listen address, host:port (port 0: any free port)",
 		bind: func(c *Config) value { return &addrValue{p: &c.Addr, minPort: 0} }},
-	{Flag: "grace-period", Env: EnvPrefix + "GRACE_PERIOD", Arg: "duration", Default: "10s",
+	{Flag: "grace-period", Env: envPrefix + "GRACE_PERIOD", Arg: "duration", Default: "10s",
 		Help: "time requests begun before shutdown get to finish, once the listener has closed",
 		bind: durations(func(c *Config) *time.Duration { return &c.GracePeriod }, minTimeout, maxShutdown)},
-	{Flag: "shutdown-delay", Env: EnvPrefix + "SHUTDOWN_DELAY", Arg: "duration", Default: "0s",
+	{Flag: "shutdown-delay", Env: envPrefix + "SHUTDOWN_DELAY", Arg: "duration", Default: "0s",
 		Help: "time to go on accepting requests after SIGTERM or SIGINT, with /readyz answering 503",
 		bind: durations(func(c *Config) *time.Duration { return &c.ShutdownDelay }, 0, maxShutdown)},
-	{Flag: "read-header-timeout", Env: EnvPrefix + "READ_HEADER_TIMEOUT", Arg: "duration", Default: "5s",
+	{Flag: "read-header-timeout", Env: envPrefix + "READ_HEADER_TIMEOUT", Arg: "duration", Default: "5s",
 		Help: "time allowed to read a request's headers",
 		bind: durations(func(c *Config) *time.Duration { return &c.ReadHeaderTimeout }, minTimeout, maxTimeout)},
-	{Flag: "read-timeout", Env: EnvPrefix + "READ_TIMEOUT", Arg: "duration", Default: "15s",
+	{Flag: "read-timeout", Env: envPrefix + "READ_TIMEOUT", Arg: "duration", Default: "15s",
 		Help: "time allowed to read a whole request",
 		bind: durations(func(c *Config) *time.Duration { return &c.ReadTimeout }, minTimeout, maxTimeout)},
-	{Flag: "write-timeout", Env: EnvPrefix + "WRITE_TIMEOUT", Arg: "duration", Default: "30s",
+	{Flag: "write-timeout", Env: envPrefix + "WRITE_TIMEOUT", Arg: "duration", Default: "30s",
 		Help: "time allowed from the end of a request's headers to the end of its response",
 		bind: durations(func(c *Config) *time.Duration { return &c.WriteTimeout }, minTimeout, maxTimeout)},
-	{Flag: "idle-timeout", Env: EnvPrefix + "IDLE_TIMEOUT", Arg: "duration", Default: "1m",
+	{Flag: "idle-timeout", Env: envPrefix + "IDLE_TIMEOUT", Arg: "duration", Default: "1m",
 		Help: "time a keep-alive connection may wait for its next request",
 		bind: durations(func(c *Config) *time.Duration { return &c.IdleTimeout }, minTimeout, maxTimeout)},
-	{Flag: "max-header-bytes", Env: EnvPrefix + "MAX_HEADER_BYTES", Arg: "bytes", Default: "16384",
+	{Flag: "max-header-bytes", Env: envPrefix + "MAX_HEADER_BYTES", Arg: "bytes", Default: "16384",
 		Help: "largest request header section accepted (larger: 431)",
-		bind: ints(func(c *Config) *int { return &c.MaxHeaderBytes }, MinMaxHeaderBytes, MaxMaxHeaderBytes)},
-	{Flag: "max-connections", Env: EnvPrefix + "MAX_CONNECTIONS", Arg: "n", Default: strconv.Itoa(DefaultMaxConnections),
+		bind: ints(func(c *Config) *int { return &c.MaxHeaderBytes }, minMaxHeaderBytes, maxMaxHeaderBytes)},
+	{Flag: "max-connections", Env: envPrefix + "MAX_CONNECTIONS", Arg: "n", Default: strconv.Itoa(defaultMaxConnections),
 		Help: "most client connections open at once; at the cap the longest-silent one is closed, or new ones wait",
-		bind: ints(func(c *Config) *int { return &c.MaxConnections }, 1, MaxMaxConnections)},
-	{Flag: "access-log", Env: EnvPrefix + "ACCESS_LOG", Default: "true",
+		bind: ints(func(c *Config) *int { return &c.MaxConnections }, 1, maxMaxConnections)},
+	{Flag: "access-log", Env: envPrefix + "ACCESS_LOG", Default: "true",
 		Help: "write one JSON line per request to stdout",
 		bind: func(c *Config) value { return (*boolValue)(&c.AccessLog) }},
-	{Flag: "trusted-proxies", Env: EnvPrefix + "TRUSTED_PROXIES", Arg: "CIDRs", Default: "",
+	{Flag: "trusted-proxies", Env: envPrefix + "TRUSTED_PROXIES", Arg: "CIDRs", Default: "",
 		Help: "comma-separated CIDRs or IPs of proxies whose X-Forwarded-For is trusted",
 		bind: func(c *Config) value { return (*prefixesValue)(c) }},
 	{Flag: "version", Default: "false",
@@ -103,23 +103,23 @@ var ServeSettings = []Setting{
 		bind: func(c *Config) value { return (*boolValue)(&c.ShowVersion) }},
 }
 
-// HealthcheckSettings are the settings of "hello healthcheck".
-var HealthcheckSettings = []Setting{
-	{Flag: "addr", Env: EnvPrefix + "ADDR", Arg: "address", Default: ":8080",
+// healthcheckSettings are the settings of "hello healthcheck".
+var healthcheckSettings = []setting{
+	{Flag: "addr", Env: envPrefix + "ADDR", Arg: "address", Default: ":8080",
 		Help: "the server's listen address; GET /healthz is sent to it (an unspecified host means loopback)",
 		bind: func(c *Config) value { return &addrValue{p: &c.Addr, minPort: 1} }},
-	{Flag: "timeout", Env: EnvPrefix + "HEALTHCHECK_TIMEOUT", Arg: "duration", Default: "2s",
+	{Flag: "timeout", Env: envPrefix + "HEALTHCHECK_TIMEOUT", Arg: "duration", Default: "2s",
 		Help: "time allowed for the whole probe",
 		bind: durations(func(c *Config) *time.Duration { return &c.HealthcheckTimeout }, minTimeout, maxShutdown)},
 }
 
 // settingsOf returns the settings of cmd.
-func settingsOf(cmd Command) []Setting {
+func settingsOf(cmd Command) []setting {
 	switch cmd {
 	case Serve:
-		return ServeSettings
+		return serveSettings
 	case Healthcheck:
-		return HealthcheckSettings
+		return healthcheckSettings
 	}
 	return nil
 }
@@ -252,7 +252,7 @@ func (v *prefixesValue) String() string {
 }
 
 func (v *prefixesValue) Set(s string) error {
-	p, err := ParsePrefixes(s)
+	p, err := parsePrefixes(s)
 	if err != nil {
 		return err
 	}
@@ -261,5 +261,5 @@ func (v *prefixesValue) Set(s string) error {
 }
 
 func (v *prefixesValue) Range() string {
-	return fmt.Sprintf("up to %d CIDRs or IPs", MaxTrustedProxies)
+	return fmt.Sprintf("up to %d CIDRs or IPs", maxTrustedProxies)
 }
