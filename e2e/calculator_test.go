@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-multistage/multistage/e2e/internal/docker"
 )
 
 // TestCalculatorSeed004 runs seed 004's command and the two ways of giving
@@ -18,8 +20,8 @@ func TestCalculatorSeed004(t *testing.T) {
 			t.Run("no input", func(t *testing.T) {
 				// The seed's exact command: no -i, so standard input is empty.
 				// The seed's calculator spins forever here; ours prints a hint.
-				r := docker(t, "", "run", "--rm", name)
-				if r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "--help") {
+				r := docker.Run(t, "run", "--rm", name)
+				if r.Code != 0 || r.Stdout != "" || !strings.Contains(r.Stderr, "--help") {
 					t.Errorf("docker run --rm %s: want exit 0, no output and a hint on stderr; got %s", name, r)
 				}
 			})
@@ -27,14 +29,14 @@ func TestCalculatorSeed004(t *testing.T) {
 			t.Run("no input ends within 2s", func(t *testing.T) {
 				// Measured from the engine's start and finish times, so the
 				// engine's own overhead does not count.
-				container := uniqueName("calc")
-				removeOnCleanup(t, container)
-				if r := docker(t, "", "run", "--name", container, "--label", containerLabel, name); r.code != 0 {
+				container := docker.UniqueName("calc")
+				docker.RemoveOnCleanup(t, container)
+				if r := docker.Run(t, "run", "--name", container, "--label", docker.Label, name); r.Code != 0 {
 					t.Fatalf("docker run: %s", r)
 				}
 				// A run of a few milliseconds can even show FinishedAt a little
 				// before StartedAt, which the engine records after the start.
-				s := inspectState(t, container)
+				s := docker.InspectContainer(t, container).State
 				if s.Running || s.FinishedAt.IsZero() {
 					t.Fatalf("container %s has not finished: %+v", container, s)
 				}
@@ -44,15 +46,15 @@ func TestCalculatorSeed004(t *testing.T) {
 			})
 
 			t.Run("argument", func(t *testing.T) {
-				r := docker(t, "", "run", "--rm", name, "2 * (3 + 4)")
-				if r.code != 0 || r.stdout != "14\n" {
+				r := docker.Run(t, "run", "--rm", name, "2 * (3 + 4)")
+				if r.Code != 0 || r.Stdout != "14\n" {
 					t.Errorf("docker run --rm %s '2 * (3 + 4)': want 14; got %s", name, r)
 				}
 			})
 
 			t.Run("piped lines", func(t *testing.T) {
-				r := docker(t, "1 + 2\n3 * 4\n", "run", "--rm", "-i", name)
-				if r.code != 0 || r.stdout != "3\n12\n" {
+				r := docker.Command("run", "--rm", "-i", name).Input("1 + 2\n3 * 4\n").Run(t)
+				if r.Code != 0 || r.Stdout != "3\n12\n" {
 					t.Errorf("printf '1 + 2\\n3 * 4\\n' | docker run --rm -i %s: want 3 and 12; got %s", name, r)
 				}
 			})
@@ -68,8 +70,8 @@ func TestCalculatorHardened(t *testing.T) {
 			t.Parallel()
 			name := img.require(t)
 			args := append(append([]string{"run", "--rm", "-i"}, hardened...), name)
-			r := docker(t, "2 * (3 + 4)\n", args...)
-			if r.code != 0 || r.stdout != "14\n" {
+			r := docker.Command(args...).Input("2 * (3 + 4)\n").Run(t)
+			if r.Code != 0 || r.Stdout != "14\n" {
 				t.Errorf("hardened calculator: want 14; got %s", r)
 			}
 		})

@@ -1,13 +1,13 @@
 package e2e
 
 import (
-	"context"
 	"io"
 	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-multistage/multistage/e2e/internal/docker"
 )
 
 const greeting = "Hello from Multi-Stage Build!"
@@ -26,7 +26,7 @@ func TestHelloSeed000(t *testing.T) {
 			name := img.require(t)
 			const container = "go-app"
 			runSeed000(t, container, name)
-			body := waitHTTP(t, container, "http://127.0.0.1:80/")
+			body := docker.WaitHTTP(t, container, "http://127.0.0.1:80/")
 			if got := strings.TrimSpace(body); got != greeting {
 				t.Errorf("GET / on port 80 = %q, want %q", got, greeting)
 			}
@@ -36,22 +36,22 @@ func TestHelloSeed000(t *testing.T) {
 
 // runSeed000 runs `docker run -d --name go-app -p 80:80 IMAGE`, the seed's
 // command. Another run of these tests on the same engine may hold the name
-// or the port for a while: it waits for them (up to waitTimeout), never
-// removing a container it did not create.
+// or the port for a while: it waits for them (up to docker.WaitTimeout),
+// never removing a container it did not create.
 func runSeed000(t *testing.T, container, image string) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
+	deadline := time.Now().Add(docker.WaitTimeout)
 	for {
-		r := docker(t, "", "run", "-d", "--name", container, "-p", "80:80", image)
-		if r.code == 0 {
-			removeOnCleanup(t, container)
+		r := docker.Run(t, "run", "-d", "--name", container, "-p", "80:80", image)
+		if r.Code == 0 {
+			docker.RemoveOnCleanup(t, container)
 			return
 		}
-		nameTaken := strings.Contains(r.stderr, "is already in use")
-		portTaken := strings.Contains(r.stderr, "already allocated") || strings.Contains(r.stderr, "address already in use")
+		nameTaken := strings.Contains(r.Stderr, "is already in use")
+		portTaken := strings.Contains(r.Stderr, "already allocated") || strings.Contains(r.Stderr, "address already in use")
 		if portTaken {
 			// Created but not started: the container is ours to remove.
-			docker(t, "", "rm", "-f", container)
+			docker.Run(t, "rm", "-f", container)
 		}
 		if !(nameTaken || portTaken) || time.Now().After(deadline) {
 			t.Fatalf("docker run -d --name %s -p 80:80 %s: %s", container, image, r)
@@ -68,8 +68,8 @@ func TestHelloHealthy(t *testing.T) {
 		t.Run(img.Flavour(), func(t *testing.T) {
 			t.Parallel()
 			name := img.require(t)
-			id := startContainer(t, name)
-			waitHealthy(t, id)
+			id := docker.Start(t, name)
+			docker.WaitHealthy(t, id)
 		})
 	}
 }
@@ -81,8 +81,8 @@ func TestHelloStop(t *testing.T) {
 	for _, img := range helloImages {
 		t.Run(img.Flavour(), func(t *testing.T) {
 			name := img.require(t)
-			id := startContainer(t, "-p", "127.0.0.1::80", name)
-			waitHTTP(t, id, "http://"+hostAddr(t, id)+"/")
+			id := docker.Start(t, "-p", "127.0.0.1::80", name)
+			docker.WaitHTTP(t, id, "http://"+docker.HostAddr(t, id, "80/tcp")+"/")
 			stopAndCheck(t, id, 2*time.Second)
 		})
 	}
@@ -95,16 +95,16 @@ func TestHelloStop(t *testing.T) {
 func TestHelloStopDrainsInFlight(t *testing.T) {
 	for _, img := range helloImages {
 		t.Run(img.Flavour(), func(t *testing.T) {
-			requireEngine(t)
-			name := buildImage(t, build{
-				context:    repoRoot,
-				dockerfile: repoRoot + "/Dockerfile.hello",
-				target:     "source-" + img.Flavour(),
-				args:       map[string]string{"GO_BUILD_TAGS": "e2etest"},
+			name := docker.BuildImage(t, docker.Build{
+				Root:       repoRoot,
+				Context:    repoRoot,
+				Dockerfile: repoRoot + "/Dockerfile.hello",
+				Target:     "source-" + img.Flavour(),
+				Args:       map[string]string{"GO_BUILD_TAGS": "e2etest"},
 			})
-			id := startContainer(t, "-p", "127.0.0.1::80", name)
-			base := "http://" + hostAddr(t, id)
-			waitHTTP(t, id, base+"/")
+			id := docker.Start(t, "-p", "127.0.0.1::80", name)
+			base := "http://" + docker.HostAddr(t, id, "80/tcp")
+			docker.WaitHTTP(t, id, base+"/")
 
 			// The route sends its headers at once and its body after 1 s, so
 			// once Get returns, the request is in flight.
@@ -121,16 +121,13 @@ func TestHelloStopDrainsInFlight(t *testing.T) {
 			// docker stop runs beside the read; t.Fatal must stay on this goroutine.
 			type stopped struct {
 				start time.Time
-				out   []byte
 				err   error
 			}
 			done := make(chan stopped, 1)
 			go func() {
 				start := time.Now()
-				ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
-				defer cancel()
-				out, err := exec.CommandContext(ctx, "docker", "stop", id).CombinedOutput()
-				done <- stopped{start, out, err}
+				_, err := docker.Command("stop", id).Output()
+				done <- stopped{start, err}
 			}()
 			body, err := io.ReadAll(resp.Body)
 			if err != nil || string(body) != "slow done" {
@@ -138,7 +135,7 @@ func TestHelloStopDrainsInFlight(t *testing.T) {
 			}
 			res := <-done
 			if res.err != nil {
-				t.Fatalf("docker stop: %v: %s", res.err, res.out)
+				t.Fatal(res.err)
 			}
 			checkStopped(t, id, res.start, 2*time.Second)
 		})
@@ -150,7 +147,7 @@ func TestHelloStopDrainsInFlight(t *testing.T) {
 func stopAndCheck(t *testing.T, container string, limit time.Duration) {
 	t.Helper()
 	start := time.Now()
-	if r := docker(t, "", "stop", container); r.code != 0 {
+	if r := docker.Run(t, "stop", container); r.Code != 0 {
 		t.Fatalf("docker stop: %s", r)
 	}
 	checkStopped(t, container, start, limit)
@@ -160,7 +157,7 @@ func stopAndCheck(t *testing.T, container string, limit time.Duration) {
 // code 0 within limit.
 func checkStopped(t *testing.T, container string, start time.Time, limit time.Duration) {
 	t.Helper()
-	s := inspectState(t, container)
+	s := docker.InspectContainer(t, container).State
 	if s.Running {
 		t.Fatalf("container %s still runs after docker stop", container)
 	}
@@ -170,7 +167,7 @@ func checkStopped(t *testing.T, container string, start time.Time, limit time.Du
 	}
 	t.Logf("docker stop: exit code %d after %v", s.ExitCode, took.Round(time.Millisecond))
 	if s.ExitCode != 0 {
-		t.Errorf("exit code after docker stop = %d, want 0\nlogs:\n%s", s.ExitCode, logs(t, container))
+		t.Errorf("exit code after docker stop = %d, want 0\nlogs:\n%s", s.ExitCode, docker.Logs(t, container))
 	}
 	if took >= limit {
 		t.Errorf("docker stop took %v, want under %v", took.Round(time.Millisecond), limit)
@@ -187,12 +184,12 @@ func TestHelloHardened(t *testing.T) {
 			t.Parallel()
 			name := img.require(t)
 			args := append(append([]string{"-p", "127.0.0.1::80"}, hardened...), name)
-			id := startContainer(t, args...)
-			body := waitHTTP(t, id, "http://"+hostAddr(t, id)+"/")
+			id := docker.Start(t, args...)
+			body := docker.WaitHTTP(t, id, "http://"+docker.HostAddr(t, id, "80/tcp")+"/")
 			if got := strings.TrimSpace(body); got != greeting {
 				t.Errorf("GET / = %q, want %q", got, greeting)
 			}
-			if r := docker(t, "", "exec", id, "/usr/local/bin/hello", "healthcheck"); r.code != 0 {
+			if r := docker.Run(t, "exec", id, "/usr/local/bin/hello", "healthcheck"); r.Code != 0 {
 				t.Errorf("hello healthcheck in a hardened container: %s", r)
 			}
 		})

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-multistage/multistage/e2e/internal/docker"
 	"github.com/go-multistage/multistage/e2e/internal/dockerfile"
 )
 
@@ -28,7 +29,7 @@ func TestImageMetadata(t *testing.T) {
 		t.Run(img.app+"-"+img.Flavour(), func(t *testing.T) {
 			t.Parallel()
 			name := img.require(t)
-			c := inspectImage(t, name).Config
+			c := docker.InspectImage(t, name).Config
 
 			if c.User != "65532:65532" {
 				t.Errorf("Config.User = %q, want 65532:65532 (non-root)", c.User)
@@ -53,8 +54,8 @@ func TestImageMetadata(t *testing.T) {
 			if img.app == "hello" {
 				versionArgs[len(versionArgs)-1] = "version"
 			}
-			r := docker(t, "", versionArgs...)
-			if r.code != 0 || !strings.Contains(r.stdout, strings.TrimPrefix(version, "v")) {
+			r := docker.Run(t, versionArgs...)
+			if r.Code != 0 || !strings.Contains(r.Stdout, strings.TrimPrefix(version, "v")) {
 				t.Errorf("%s version: want it to report %q; got %s", img.app, version, r)
 			}
 
@@ -64,18 +65,18 @@ func TestImageMetadata(t *testing.T) {
 
 			// The same command must succeed on alpine, so a failure on scratch
 			// means "no shell", not "broken test".
-			r = docker(t, "", "run", "--rm", "--entrypoint", "sh", name, "-c", "true")
-			if img.scratch && r.code == 0 {
+			r = docker.Run(t, "run", "--rm", "--entrypoint", "sh", name, "-c", "true")
+			if img.scratch && r.Code == 0 {
 				t.Errorf("docker run --entrypoint sh %s succeeded: the scratch image has a shell", name)
 			}
-			if !img.scratch && r.code != 0 {
+			if !img.scratch && r.Code != 0 {
 				t.Errorf("docker run --entrypoint sh %s failed on alpine: %s", name, r)
 			}
 		})
 	}
 }
 
-func checkHelloConfig(t *testing.T, env []string, ports map[string]struct{}, hc *struct{ Test []string }) {
+func checkHelloConfig(t *testing.T, env []string, ports map[string]struct{}, hc *docker.Healthcheck) {
 	t.Helper()
 	if !slices.Contains(env, "HELLO_ADDR=:80") {
 		t.Errorf("Config.Env = %q, want HELLO_ADDR=:80", env)
@@ -98,7 +99,7 @@ func TestImageSizes(t *testing.T) {
 	for _, img := range allImages {
 		t.Run(img.app+"-"+img.Flavour(), func(t *testing.T) {
 			name := img.require(t)
-			sizes[img] = inspectImage(t, name).Size
+			sizes[img] = docker.InspectImage(t, name).Size
 			t.Logf("%s: %d bytes (%s)", name, sizes[img], mb(sizes[img]))
 		})
 	}
@@ -114,11 +115,12 @@ func TestImageSizes(t *testing.T) {
 
 	t.Run("hello-alpine-vs-seed000", func(t *testing.T) {
 		name := helloAlpine.require(t)
-		seed := buildImage(t, build{
-			context:    repoRoot + "/e2e/testdata/seed000",
-			dockerfile: repoRoot + "/e2e/testdata/seed000/Dockerfile",
+		seed := docker.BuildImage(t, docker.Build{
+			Root:       repoRoot,
+			Context:    repoRoot + "/e2e/testdata/seed000",
+			Dockerfile: repoRoot + "/e2e/testdata/seed000/Dockerfile",
 		})
-		ours, theirs := inspectImage(t, name).Size, inspectImage(t, seed).Size
+		ours, theirs := docker.InspectImage(t, name).Size, docker.InspectImage(t, seed).Size
 		t.Logf("%s: %s; seed 000 shape on the same bases: %s", name, mb(ours), mb(theirs))
 		if ours >= theirs {
 			t.Errorf("%s (%s) is not smaller than seed 000's image (%s)", name, mb(ours), mb(theirs))

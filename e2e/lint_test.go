@@ -1,14 +1,13 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
 )
 
 // TestLintHoldsTheArchitecture checks that the architecture rules of
@@ -81,15 +80,12 @@ func New() *echo.Echo { return echo.New() }
 // tools/golangci, building it when needed (minutes, the first time).
 func pinnedGolangci(t *testing.T) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "-C", filepath.Join(repoRoot, "tools", "golangci"), "tool", "-n", "golangci-lint")
-	cmd.Env = append(os.Environ(), "GOWORK=off")
-	out, err := cmd.Output()
+	path, err := command.New("go", "-C", filepath.Join(repoRoot, "tools", "golangci"), "tool", "-n", "golangci-lint").
+		Env("GOWORK=off").Timeout(10 * time.Minute).Output()
 	if err != nil {
 		t.Fatalf("building the pinned golangci-lint: %v", err)
 	}
-	return strings.TrimSpace(string(out))
+	return path
 }
 
 // runLint runs golangci-lint in module dir with config and returns what it
@@ -97,18 +93,11 @@ func pinnedGolangci(t *testing.T) string {
 // status 1): any other failure means the check did not run.
 func runLint(t *testing.T, golangci, config, dir string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, golangci, "run", "--config", config, "./...")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if code := cmd.ProcessState.ExitCode(); err == nil || code != 1 {
-		t.Fatalf("golangci-lint in %s: %v (exit status %d), want findings (1):\n%s", dir, err, code, out.String())
+	r := command.New(golangci, "run", "--config", config, "./...").In(dir).Env("GOWORK=off").Run(t)
+	if r.Code != 1 {
+		t.Fatalf("golangci-lint in %s: %s\nwant findings (exit status 1)", dir, r)
 	}
-	return out.String()
+	return r.Stdout + r.Stderr
 }
 
 func copyFile(t *testing.T, from, to string) {

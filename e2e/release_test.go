@@ -1,13 +1,14 @@
 package e2e
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/docker"
 )
 
 // TestReleaseTargets builds the release-* targets the way GoReleaser's
@@ -15,7 +16,7 @@ import (
 // $TARGETPLATFORM/<binary>, with no compiler involved, then runs them.
 func TestReleaseTargets(t *testing.T) {
 	t.Parallel()
-	requireEngine(t)
+	docker.RequireEngine(t)
 	if runtime.GOARCH == "arm" {
 		t.Skip("the platform path of GOARCH=arm needs a variant (linux/arm/v7); not covered")
 	}
@@ -31,14 +32,15 @@ func TestReleaseTargets(t *testing.T) {
 
 			for _, flavour := range []string{"alpine", "scratch"} {
 				t.Run(flavour, func(t *testing.T) {
-					name := buildImage(t, build{
-						context:    ctxDir,
-						dockerfile: filepath.Join(repoRoot, "Dockerfile."+app),
-						target:     "release-" + flavour,
-						platform:   platform,
-						args:       map[string]string{"VERSION": version},
+					name := docker.BuildImage(t, docker.Build{
+						Root:       repoRoot,
+						Context:    ctxDir,
+						Dockerfile: filepath.Join(repoRoot, "Dockerfile."+app),
+						Target:     "release-" + flavour,
+						Platform:   platform,
+						Args:       map[string]string{"VERSION": version},
 					})
-					if got := inspectImage(t, name).Config.Labels["org.opencontainers.image.version"]; got != version {
+					if got := docker.InspectImage(t, name).Config.Labels["org.opencontainers.image.version"]; got != version {
 						t.Errorf("version label = %q, want %q", got, version)
 					}
 					if app == "hello" {
@@ -59,32 +61,26 @@ func goBuild(t *testing.T, dir, out, app, version string) {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
-	defer cancel()
 	pkg := "github.com/go-multistage/multistage/" + app + "/internal/buildinfo"
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath",
-		"-ldflags", "-s -w -X "+pkg+".Version="+version, "-o", out, ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH, "GOWORK=off")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build in %s: %v\n%s", dir, err, b)
-	}
+	command.New("go", "build", "-trimpath", "-ldflags", "-s -w -X "+pkg+".Version="+version, "-o", out, ".").
+		In(dir).Env("CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH, "GOWORK=off").
+		Timeout(docker.BuildTimeout).Must(t)
 }
 
 func checkReleaseHello(t *testing.T, name, version string) {
 	t.Helper()
-	if r := docker(t, "", "run", "--rm", name, "version"); r.code != 0 || !strings.Contains(r.stdout, version) {
+	if r := docker.Run(t, "run", "--rm", name, "version"); r.Code != 0 || !strings.Contains(r.Stdout, version) {
 		t.Errorf("hello version: want %s; got %s", version, r)
 	}
-	id := startContainer(t, "-p", "127.0.0.1::80", name)
-	if got := strings.TrimSpace(waitHTTP(t, id, "http://"+hostAddr(t, id)+"/")); got != greeting {
+	id := docker.Start(t, "-p", "127.0.0.1::80", name)
+	if got := strings.TrimSpace(docker.WaitHTTP(t, id, "http://"+docker.HostAddr(t, id, "80/tcp")+"/")); got != greeting {
 		t.Errorf("GET / = %q, want %q", got, greeting)
 	}
 }
 
 func checkReleaseCalculator(t *testing.T, name string) {
 	t.Helper()
-	if r := docker(t, "", "run", "--rm", name, "2 * (3 + 4)"); r.code != 0 || r.stdout != "14\n" {
+	if r := docker.Run(t, "run", "--rm", name, "2 * (3 + 4)"); r.Code != 0 || r.Stdout != "14\n" {
 		t.Errorf("calculator '2 * (3 + 4)': want 14; got %s", r)
 	}
 }

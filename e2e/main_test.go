@@ -1,0 +1,71 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/docker"
+)
+
+// repoRoot is the repository's root: the build context of the Dockerfiles.
+var repoRoot string
+
+func TestMain(m *testing.M) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
+	repoRoot = root
+	os.Exit(m.Run())
+}
+
+// image is an image under test, named by an environment variable.
+type image struct {
+	env, def string // variable and default name
+	app      string // "hello" or "calculator"
+	scratch  bool   // flavour: scratch, else alpine
+}
+
+var (
+	helloAlpine  = image{env: "E2E_HELLO_ALPINE", def: "hello:dev", app: "hello"}
+	helloScratch = image{env: "E2E_HELLO_SCRATCH", def: "hello:dev-scratch", app: "hello", scratch: true}
+	calcScratch  = image{env: "E2E_CALC_SCRATCH", def: "calculator:dev", app: "calculator", scratch: true}
+	calcAlpine   = image{env: "E2E_CALC_ALPINE", def: "calculator:dev-alpine", app: "calculator"}
+
+	helloImages = []image{helloAlpine, helloScratch}
+	calcImages  = []image{calcScratch, calcAlpine}
+	allImages   = []image{helloAlpine, helloScratch, calcScratch, calcAlpine}
+)
+
+// Name returns the image reference to test.
+func (i image) Name() string {
+	if v := os.Getenv(i.env); v != "" {
+		return v
+	}
+	return i.def
+}
+
+// Flavour returns "scratch" or "alpine".
+func (i image) Flavour() string {
+	if i.scratch {
+		return "scratch"
+	}
+	return "alpine"
+}
+
+// require skips (or fails in CI) when the engine or the image is missing,
+// and returns the image's name.
+func (i image) require(t *testing.T) string {
+	t.Helper()
+	docker.RequireEngine(t)
+	name := i.Name()
+	if _, ok := docker.FindImage(t, name); !ok {
+		command.Unavailable(t, "image %s (%s) not found: build it with scripts/build-images.sh (make images) or set %s",
+			name, i.Flavour(), i.env)
+	}
+	return name
+}
