@@ -125,11 +125,13 @@ func (h *Handler) HandleAttrs(t time.Time, level slog.Level, msg string, attrs .
 
 // Entry is a record written field by field, for hot paths such as an
 // access log that write the same few fields for every request: it saves
-// building [slog.Attr] values and resolving them. Start one with
-// [Handler.Begin], add fields in order, and finish it with [Entry.End],
-// after which it must not be used. The line is the one Handle would write
-// for a Record of the same time, level, message and attributes, written
-// with [slog.String], [slog.Int64] and [slog.Duration].
+// building [slog.Attr] values and resolving them, and with [Key] and
+// [Prepared] it encodes the field names, level and message once instead of
+// per record. Start one with [Handler.Begin] or [Prepared.Begin], add fields
+// in order, and finish it with [Entry.End], after which it must not be
+// used. The line is the one Handle would write for a Record of the same
+// time, level, message and attributes, written with [slog.String],
+// [slog.Int64] and [slog.Duration].
 type Entry struct {
 	h           *Handler
 	bp          *[]byte
@@ -137,29 +139,83 @@ type Entry struct {
 	mark, start int
 }
 
+// Key is a field name encoded once, as JSON and followed by a colon.
+type Key struct{ member string }
+
+// NewKey encodes name for use as an [Entry]'s field name. An empty name
+// is written as "" (slog.Handler drops an attribute only when its key and
+// value are both empty, which an Entry field's value never is).
+func NewKey(name string) Key { return Key{string(appendString(nil, name)) + ":"} }
+
 // Begin starts a record of t, level and msg. Unlike slog.Logger, it does
-// not check Enabled.
+// not check Enabled. [Handler.Prepare] does the work that depends only on
+// level and msg once.
 func (h *Handler) Begin(t time.Time, level slog.Level, msg string) Entry {
 	bp, buf := h.begin(t, level, msg)
 	buf, mark, start := h.openGroups(buf)
 	return Entry{h: h, bp: bp, buf: buf, mark: mark, start: start}
 }
 
+// Prepared is the start of a record of a given level and message, encoded
+// once by [Handler.Prepare]: level, message, the handler's attributes and
+// its open groups. It is safe for concurrent use.
+type Prepared struct {
+	h *Handler
+	// after is what follows the time: `"level":…,"msg":…`, the handler's
+	// attributes and the groups that open with the record's first field.
+	after []byte
+	// groups is the length of those opening groups at the end of after.
+	groups int
+}
+
+// Prepare returns the start of records of level and msg, for
+// [Prepared.Begin].
+func (h *Handler) Prepare(level slog.Level, msg string) *Prepared {
+	bp, buf := h.begin(time.Time{}, level, msg)
+	buf, mark, start := h.openGroups(buf)
+	p := &Prepared{h: h, after: bytes.Clone(buf[1:]), groups: start - mark}
+	*bp = buf
+	bufPool.Put(bp)
+	return p
+}
+
+// Begin starts a record of time t, as p's handler's Begin would with p's
+// level and message. Unlike slog.Logger, it does not check Enabled.
+func (p *Prepared) Begin(t time.Time) Entry {
+	bp := bufPool.Get().(*[]byte)
+	buf := append((*bp)[:0], '{')
+	if !t.IsZero() {
+		buf = append(buf, `"time":`...)
+		buf = appendTime(buf, t)
+		buf = append(buf, ',')
+	}
+	buf = append(buf, p.after...)
+	return Entry{h: p.h, bp: bp, buf: buf, mark: len(buf) - p.groups, start: len(buf)}
+}
+
 // String adds a string field, as [slog.String] would.
-func (e *Entry) String(key, value string) {
-	e.buf = appendKey(e.buf, key)
+func (e *Entry) String(key Key, value string) {
+	e.key(key)
 	e.buf = appendString(e.buf, value)
 }
 
 // Int adds an integer field, as [slog.Int64] would.
-func (e *Entry) Int(key string, value int64) {
-	e.buf = appendKey(e.buf, key)
+func (e *Entry) Int(key Key, value int64) {
+	e.key(key)
 	e.buf = strconv.AppendInt(e.buf, value, 10)
 }
 
 // Duration adds a duration field in nanoseconds, as [slog.Duration] would.
-func (e *Entry) Duration(key string, value time.Duration) {
+func (e *Entry) Duration(key Key, value time.Duration) {
 	e.Int(key, int64(value))
+}
+
+// key appends key, after a comma unless it opens an object.
+func (e *Entry) key(key Key) {
+	if e.buf[len(e.buf)-1] != '{' {
+		e.buf = append(e.buf, ',')
+	}
+	e.buf = append(e.buf, key.member...)
 }
 
 // End writes the record as one line and releases its buffer.
@@ -327,22 +383,21 @@ func appendMarshal(buf []byte, v any) []byte {
 // and zone is most of the cost of a log line's time, and consecutive
 // records share them: they are kept for the last second seen.
 func appendTime(buf []byte, t time.Time) []byte {
-	buf = append(buf, '"')
 	sec := t.Unix()
 	c := lastSecond.Load()
 	if c == nil || c.sec != sec || c.loc != t.Location() {
 		c = &second{sec: sec, loc: t.Location()}
-		c.date = t.AppendFormat(nil, "2006-01-02T15:04:05")
-		c.zone = t.AppendFormat(nil, "Z07:00")
+		c.date = t.AppendFormat([]byte{'"'}, "2006-01-02T15:04:05")
+		c.zone = append(t.AppendFormat(nil, "Z07:00"), '"')
 		lastSecond.Store(c)
 	}
 	buf = append(buf, c.date...)
 	buf = appendFraction(buf, t.Nanosecond())
-	buf = append(buf, c.zone...)
-	return append(buf, '"')
+	return append(buf, c.zone...)
 }
 
-// second is the formatted date, time of day and zone of one second.
+// second is the formatted date, time of day and zone of one second, with
+// the quotes around them.
 type second struct {
 	sec        int64
 	loc        *time.Location
@@ -359,10 +414,13 @@ func appendFraction(buf []byte, ns int) []byte {
 	}
 	var d [10]byte
 	d[0] = '.'
-	for i := 9; i >= 1; i-- {
-		d[i] = byte('0' + ns%10)
-		ns /= 10
+	u := uint(ns)
+	for i := 8; i >= 2; i -= 2 { // two digits at a time: d[8:10], …, d[2:4]
+		r := u % 100
+		u /= 100
+		d[i], d[i+1] = digitPairs[2*r], digitPairs[2*r+1]
 	}
+	d[1] = byte('0' + u)
 	n := len(d)
 	for d[n-1] == '0' {
 		n--
@@ -370,20 +428,54 @@ func appendFraction(buf []byte, ns int) []byte {
 	return append(buf, d[:n]...)
 }
 
+// digitPairs holds "00" to "99".
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
 // appendString appends s as a quoted JSON string. Invalid UTF-8 becomes
 // U+FFFD; control characters and U+2028/U+2029 are escaped, as in
 // encoding/json without HTML escaping.
 func appendString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
-	start := 0
 	i := 0
 	for i+8 <= len(s) && !hasSpecial(load64(s[i:])) {
 		i += 8 // eight plain bytes at once
 	}
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	if i < len(s) {
+		return appendEscaped(buf, s, i)
+	}
+	buf = append(buf, s...)
+	return append(buf, '"')
+}
+
+// plain marks the bytes that stand for themselves in a JSON string: ASCII
+// from ' ' up, except '"' and '\\'.
+var plain = func() (t [256]bool) {
+	for b := ' '; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
+
+// appendEscaped appends the rest of appendString's work: s, whose first
+// i bytes are plain, and the closing quote.
+func appendEscaped(buf []byte, s string, i int) []byte {
+	start := 0
 	for i < len(s) {
 		b := s[i]
 		if b < utf8.RuneSelf {
-			if b >= ' ' && b != '"' && b != '\\' {
+			if plain[b] {
 				i++
 				continue
 			}

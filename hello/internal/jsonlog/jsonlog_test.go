@@ -131,35 +131,43 @@ func TestEntrySameBytesAsStdlib(t *testing.T) {
 			{"request_id", "0123456789abcdef-1"}, {"client_ip", "192.0.2.1"}},
 		"escaping": {{"ctl\n", "a\x00\xff\u2028"}, {"", ""}, {"é", int64(0)}},
 	}
+	begins := map[string]func(h *Handler, t time.Time) Entry{
+		"Begin":   func(h *Handler, t time.Time) Entry { return h.Begin(t, slog.LevelInfo, "request") },
+		"Prepare": func(h *Handler, t time.Time) Entry { return h.Prepare(slog.LevelInfo, "request").Begin(t) },
+	}
 	for dname, d := range derivations {
 		for rname, fields := range records {
-			t.Run(dname+"/"+rname, func(t *testing.T) {
-				var got, want bytes.Buffer
-				e := d(New(&got, nil)).(*Handler).Begin(when, slog.LevelInfo, "request")
-				r := slog.NewRecord(when, slog.LevelInfo, "request", 0)
-				for _, f := range fields {
-					switch v := f.val.(type) {
-					case string:
-						e.String(f.key, v)
-						r.AddAttrs(slog.String(f.key, v))
-					case int64:
-						e.Int(f.key, v)
-						r.AddAttrs(slog.Int64(f.key, v))
-					case time.Duration:
-						e.Duration(f.key, v)
-						r.AddAttrs(slog.Duration(f.key, v))
-					}
+			for bname, begin := range begins {
+				for _, at := range []time.Time{when, {}} {
+					t.Run(dname+"/"+rname+"/"+bname+"/"+at.String(), func(t *testing.T) {
+						var got, want bytes.Buffer
+						e := begin(d(New(&got, nil)).(*Handler), at)
+						r := slog.NewRecord(at, slog.LevelInfo, "request", 0)
+						for _, f := range fields {
+							switch v := f.val.(type) {
+							case string:
+								e.String(NewKey(f.key), v)
+								r.AddAttrs(slog.String(f.key, v))
+							case int64:
+								e.Int(NewKey(f.key), v)
+								r.AddAttrs(slog.Int64(f.key, v))
+							case time.Duration:
+								e.Duration(NewKey(f.key), v)
+								r.AddAttrs(slog.Duration(f.key, v))
+							}
+						}
+						if err := e.End(); err != nil {
+							t.Fatal(err)
+						}
+						if err := d(slog.NewJSONHandler(&want, nil)).Handle(context.Background(), r); err != nil {
+							t.Fatal(err)
+						}
+						if got.String() != want.String() {
+							t.Errorf("Entry output differs from slog.JSONHandler\n got: %s\nwant: %s", got.String(), want.String())
+						}
+					})
 				}
-				if err := e.End(); err != nil {
-					t.Fatal(err)
-				}
-				if err := d(slog.NewJSONHandler(&want, nil)).Handle(context.Background(), r); err != nil {
-					t.Fatal(err)
-				}
-				if got.String() != want.String() {
-					t.Errorf("Entry output differs from slog.JSONHandler\n got: %s\nwant: %s", got.String(), want.String())
-				}
-			})
+			}
 		}
 	}
 }
@@ -364,17 +372,20 @@ func BenchmarkHandle(b *testing.B) {
 			}
 		})
 	}
+	keys := [...]Key{NewKey("method"), NewKey("path"), NewKey("status"), NewKey("latency"),
+		NewKey("bytes_out"), NewKey("request_id"), NewKey("client_ip")}
+	p := h.Prepare(slog.LevelInfo, "request")
 	b.Run("jsonlog/Entry", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			e := h.Begin(time.Now(), slog.LevelInfo, "request")
-			e.String("method", "GET")
-			e.String("path", "/")
-			e.Int("status", 200)
-			e.Duration("latency", 12345)
-			e.Int("bytes_out", 29)
-			e.String("request_id", "0123456789abcdef-1")
-			e.String("client_ip", "192.0.2.1")
+			e := p.Begin(time.Now())
+			e.String(keys[0], "GET")
+			e.String(keys[1], "/")
+			e.Int(keys[2], 200)
+			e.Duration(keys[3], 12345)
+			e.Int(keys[4], 29)
+			e.String(keys[5], "0123456789abcdef-1")
+			e.String(keys[6], "192.0.2.1")
 			if err := e.End(); err != nil {
 				b.Fatal(err)
 			}
