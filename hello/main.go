@@ -8,7 +8,10 @@
 //	hello healthcheck [flags]  exit 0 if the server's /healthz answers 200
 //	hello version              print build information
 //
-// main only wires the process to package cli, which does the work.
+// main only wires the process to package cli: it ignores SIGPIPE, turns
+// SIGTERM and SIGINT into cli's stop context and exits with cli.Run's
+// code. It must not hold logic of its own, which only an exec'd binary
+// could test.
 package main
 
 import (

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -100,5 +105,86 @@ func TestReadmeSettingsTablesMatchHelp(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// packageDirs returns the folders of the module that hold a package (Go
+// files other than tests), "." for package main.
+func packageDirs(t *testing.T) []string {
+	t.Helper()
+	var dirs []string
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != "." {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
+			if dir := filepath.Dir(path); !slices.Contains(dirs, dir) {
+				dirs = append(dirs, dir)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dirs
+}
+
+// TestReadmeLayoutListsEveryPackage: the README's layout table has a row
+// for each package under internal/, and none for a package that is gone.
+func TestReadmeLayoutListsEveryPackage(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, layout, _ := strings.Cut(string(b), "\n## Layout\n")
+	layout, _, _ = strings.Cut(layout, "\n## ")
+	var inReadme []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `(internal/[^`]+)` \\|").FindAllStringSubmatch(layout, -1) {
+		inReadme = append(inReadme, m[1])
+	}
+	var inTree []string
+	for _, dir := range packageDirs(t) {
+		if dir != "." {
+			inTree = append(inTree, filepath.ToSlash(dir))
+		}
+	}
+	slices.Sort(inReadme)
+	slices.Sort(inTree)
+	if len(inTree) < 8 || !slices.Equal(inReadme, inTree) {
+		t.Errorf("README.md's layout lists %q; the packages are %q", inReadme, inTree)
+	}
+}
+
+// TestPackagesSayWhatTheyMustNotDo: every package of the module has one
+// doc comment, which says what the package must not do.
+func TestPackagesSayWhatTheyMustNotDo(t *testing.T) {
+	for _, dir := range packageDirs(t) {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []string
+		for _, file := range files {
+			if strings.HasSuffix(file, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.PackageClauseOnly|parser.ParseComments)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Doc != nil {
+				docs = append(docs, f.Doc.Text())
+			}
+		}
+		switch {
+		case len(docs) != 1:
+			t.Errorf("%s: %d package doc comments, want 1", dir, len(docs))
+		case !strings.Contains(strings.Join(strings.Fields(docs[0]), " "), "must not"):
+			t.Errorf("%s: the package doc does not say what the package must not do:\n%s", dir, docs[0])
+		}
 	}
 }

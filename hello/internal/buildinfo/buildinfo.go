@@ -9,6 +9,9 @@
 // Without them, [Get] falls back to what the Go toolchain recorded in the
 // binary (module version, VCS revision and time), then to "dev", "none" and
 // "unknown".
+//
+// It must not depend on the rest of hello or do I/O: it only reads what
+// the linker and the toolchain put in the binary.
 package buildinfo
 
 import (

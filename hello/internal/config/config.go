@@ -4,8 +4,11 @@
 // Every setting is defined once, in the tables of settings.go: its flag,
 // environment variable, default, range and help. The flag set, the
 // environment reader, the range checks, the usage text and the defaults are
-// all derived from those tables. The package must not do I/O other than
-// writing usage and errors to the writer it is given.
+// all derived from those tables.
+//
+// The package must not do I/O other than writing usage and errors to the
+// writer it is given, nor know of HTTP or the server: package cli hands
+// the values to package server.
 package config
 
 import (

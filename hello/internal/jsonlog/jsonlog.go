@@ -8,6 +8,10 @@
 // writer each line in a single Write, so logging stays a small part of the
 // cost of serving a request. Values of kind [slog.KindAny] (other than
 // errors) and floats go through encoding/json, as in the standard handler.
+//
+// It must not buffer records across calls or decide where they go: each
+// record is one Write to the writer it was given (package logsink, in
+// hello), which owns what happens when the output stalls.
 package jsonlog
 
 import (

@@ -9,8 +9,9 @@
 // dropped first) and events (server start, stop, errors), which may use a
 // reserve beyond the lines' share so that they survive a flood of lines.
 //
-// The package knows nothing of the records' format: it reports drops and
-// write errors through callbacks, and the caller logs them.
+// A writer must never wait for the output, and the package must not know
+// the records' format: it reports drops and write errors through
+// callbacks, and the caller logs them.
 package logsink
 
 import (

@@ -1,7 +1,10 @@
 // Package probe checks a running server's health with one HTTP/1.1 request
-// over a plain TCP connection. It avoids net/http's client, which would add
-// about half a megabyte to the binary, and needs nothing from the file
-// system, so it works in a scratch container.
+// over a plain TCP connection, for "hello healthcheck".
+//
+// It must not use net/http's client, which would add about half a
+// megabyte to the binary, nor anything from the file system (no
+// resolv.conf, certificates or shell), so that it works in a scratch
+// container.
 package probe
 
 import (

@@ -1,4 +1,7 @@
 // Package requestid checks incoming request ids and makes new ones cheaply.
+//
+// It must not draw randomness per request: a [Generator] draws its random
+// prefix once and then counts, as the hot path of every request calls it.
 package requestid
 
 import (

@@ -1,7 +1,11 @@
 // Package server is the hello HTTP server: its routes, middleware, the
-// http.Server around them and the graceful shutdown. It is the only package
-// that imports echo, so that moving to another echo major version touches
-// nothing else.
+// http.Server around them and the graceful shutdown.
+//
+// It is the only package that may import echo (.golangci.yml's depguard
+// holds the rule), so that moving to another echo major version touches
+// nothing else; its API must not show echo's types. It must not read
+// flags, the environment or signals: it takes a [Config], a logger and a
+// context.
 package server
 
 import (
