@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
 )
 
 // The build information stamped into the binaries under test, as a release
@@ -52,13 +53,10 @@ func buildAndRun(m *testing.M) int {
 func build(name, dir string) error {
 	pkg := "github.com/go-multistage/multistage/" + name + "/internal/buildinfo"
 	ldflags := "-s -w -X " + pkg + ".Version=" + version + " -X " + pkg + ".Commit=" + commit + " -X " + pkg + ".Date=" + date
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", ldflags, "-o", filepath.Join(dir, name), ".")
-	cmd.Dir = filepath.Join("..", "..", name)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("building %s: %w\n%s", name, err, out)
+	_, err := command.New("go", "build", "-trimpath", "-ldflags", ldflags, "-o", filepath.Join(dir, name), ".").
+		In(filepath.Join("..", "..", name)).Env("CGO_ENABLED=0", "GOWORK=off").Output()
+	if err != nil {
+		return fmt.Errorf("building %s: %w", name, err)
 	}
 	return nil
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
 )
 
 // helloBinary builds hello from the working tree (once per test binary).
@@ -27,9 +29,9 @@ func helloBinary(t *testing.T) string {
 // as `hello -h` lists it ("env HELLO_GRACE_PERIOD, default 10s").
 func helloDefault(t *testing.T, name string) string {
 	t.Helper()
-	r := run(t, 30*time.Second, nil, helloBinary(t), "-h")
+	r := command.New(helloBinary(t), "-h").Timeout(30 * time.Second).Run(t)
 	re := regexp.MustCompile(`env ` + regexp.QuoteMeta(name) + `, default (\S+)`)
-	m := re.FindStringSubmatch(r.stderr + r.stdout)
+	m := re.FindStringSubmatch(r.Stderr + r.Stdout)
 	if m == nil {
 		t.Fatalf("hello -h lists no default for %s:\n%s", name, r)
 	}

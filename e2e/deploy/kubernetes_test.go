@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -21,6 +20,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
 )
 
 // kustomizations are the directories operators apply with kubectl -k.
@@ -46,10 +47,8 @@ type manifests struct {
 // render runs kubectl kustomize on dir and returns its output.
 func render(t *testing.T, dir string) []byte {
 	t.Helper()
-	if _, err := exec.LookPath("kubectl"); err != nil {
-		unavailable(t, "kubectl not found: it renders the kustomizations (kubectl kustomize)")
-	}
-	return []byte(mustRun(t, time.Minute, nil, "kubectl", "kustomize", dir))
+	command.Require(t, "kubectl") // it renders the kustomizations (kubectl kustomize)
+	return []byte(command.New("kubectl", "kustomize", dir).In(repoRoot).Timeout(time.Minute).Must(t))
 }
 
 // splitDocuments splits a multi-document YAML stream at its "---" lines.

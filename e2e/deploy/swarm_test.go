@@ -3,13 +3,9 @@ package deploy
 import (
 	"archive/tar"
 	"bytes"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -17,57 +13,19 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/docker"
 )
 
 // Safety nets against hangs, not speed targets.
 const (
-	dockerTimeout   = 2 * time.Minute
 	convergeTimeout = 3 * time.Minute
 	lockTimeout     = 15 * time.Minute
 )
 
 // swarmRate is the load client's steady request rate, per second.
 const swarmRate = 200
-
-// containerLabel marks the containers the e2e tests start.
-const containerLabel = "io.github.go-multistage.e2e"
-
-// docker runs the docker CLI from the repository's root.
-func docker(t *testing.T, args ...string) result {
-	t.Helper()
-	return run(t, dockerTimeout, nil, "docker", args...)
-}
-
-func mustDocker(t *testing.T, env []string, args ...string) string {
-	t.Helper()
-	return strings.TrimSpace(mustRun(t, dockerTimeout, env, "docker", args...))
-}
-
-// cleanupDocker runs a docker command when the test ends, logging failures.
-func cleanupDocker(t *testing.T, args ...string) {
-	t.Helper()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), dockerTimeout)
-		defer cancel()
-		if out, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput(); err != nil {
-			t.Logf("cleanup: docker %s: %v: %s", strings.Join(args, " "), err, out)
-		}
-	})
-}
-
-func requireEngine(t *testing.T) {
-	t.Helper()
-	r := run(t, 30*time.Second, nil, "docker", "info", "--format", "{{.ServerVersion}}")
-	if r.code != 0 {
-		unavailable(t, "no Docker engine: %s (start one with scripts/docker-engine.sh)", strings.TrimSpace(r.stderr))
-	}
-}
-
-func randomID() string {
-	b := make([]byte, 4)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
 
 // buildReleaseImage builds the release-scratch stage of Dockerfile.<app>
 // from a binary compiled here with the given version, as GoReleaser does,
@@ -88,13 +46,15 @@ func buildReleaseImage(t *testing.T, app, version, tag string) {
 	if err := os.WriteFile(filepath.Join(ctxDir, platform, app), data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"--progress=plain", "-f", filepath.Join(repoRoot, "Dockerfile."+app),
-		"--target", "release-scratch", "--platform", platform, "--build-arg", "VERSION=" + version, "-t", tag, ctxDir}
-	cleanupDocker(t, "image", "rm", "-f", tag)
-	// scripts/docker-build.sh picks the builder, for every build of the repository.
-	if r := run(t, 10*time.Minute, nil, filepath.Join(repoRoot, "scripts", "docker-build.sh"), args...); r.code != 0 {
-		t.Fatalf("scripts/docker-build.sh %s: %s", strings.Join(args, " "), r)
-	}
+	docker.BuildImage(t, docker.Build{
+		Root:       repoRoot,
+		Context:    ctxDir,
+		Dockerfile: filepath.Join(repoRoot, "Dockerfile."+app),
+		Target:     "release-scratch",
+		Platform:   platform,
+		Args:       map[string]string{"VERSION": version},
+		Tag:        tag,
+	})
 }
 
 // importLoadImage puts the static swarmload binary into an image of its
@@ -115,15 +75,8 @@ func importLoadImage(t *testing.T, tag string) {
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	cleanupDocker(t, "image", "rm", "-f", tag)
-	ctx, cancel := context.WithTimeout(context.Background(), dockerTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "docker", "import",
-		"--change", `ENTRYPOINT ["/swarmload"]`, "--change", "USER 65532:65532", "-", tag)
-	cmd.Stdin = &buf
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("docker import %s: %v: %s", tag, err, out)
-	}
+	docker.RemoveImagesOnCleanup(t, tag)
+	docker.Command("import", "--change", `ENTRYPOINT ["/swarmload"]`, "--change", "USER 65532:65532", "-", tag).Stdin(&buf).Must(t)
 }
 
 // lockSwarm serialises the swarm tests of every checkout on this machine:
@@ -165,26 +118,26 @@ func lockSwarm(t *testing.T) {
 // test ends; the bridge network that swarm init creates goes with it.
 func joinSwarm(t *testing.T) {
 	t.Helper()
-	state := mustDocker(t, nil, "info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}")
+	state := docker.Must(t, "info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}")
 	switch state {
 	case "active true":
 		t.Log("the engine is already a swarm manager: using that swarm, and leaving it as it is")
 		return
 	case "inactive false":
 	default:
-		unavailable(t, "the engine's swarm state is %q: neither a manager nor out of any swarm", state)
+		command.Unavailable(t, "the engine's swarm state is %q: neither a manager nor out of any swarm", state)
 	}
-	hadBridge := docker(t, "network", "inspect", "docker_gwbridge").code == 0
+	hadBridge := docker.Run(t, "network", "inspect", "docker_gwbridge").Code == 0
 	if !hadBridge {
 		t.Cleanup(func() {
 			// Only once the swarm is left (this runs after the leave below).
-			if r := run(t, dockerTimeout, nil, "docker", "network", "rm", "docker_gwbridge"); r.code != 0 {
-				t.Logf("cleanup: removing docker_gwbridge: %s", r)
+			if _, err := docker.Command("network", "rm", "docker_gwbridge").Output(); err != nil {
+				t.Logf("cleanup: removing docker_gwbridge: %v", err)
 			}
 		})
 	}
-	cleanupDocker(t, "swarm", "leave", "--force")
-	mustDocker(t, nil, "swarm", "init", "--advertise-addr", "127.0.0.1")
+	docker.OnCleanup(t, "swarm", "leave", "--force")
+	docker.Must(t, "swarm", "init", "--advertise-addr", "127.0.0.1")
 }
 
 // task is a swarm task as docker inspect shows it.
@@ -203,18 +156,18 @@ type task struct {
 func tasks(t *testing.T, service string) []task {
 	t.Helper()
 	for try := 0; ; try++ {
-		ids := strings.Fields(mustDocker(t, nil, "service", "ps", "-q", "--no-trunc", service))
+		ids := strings.Fields(docker.Must(t, "service", "ps", "-q", "--no-trunc", service))
 		if len(ids) == 0 {
 			return nil
 		}
 		// The swarm prunes old tasks at any moment: a task listed a moment
 		// ago may be gone. List again then.
-		r := docker(t, append([]string{"inspect", "--type", "task"}, ids...)...)
-		if r.code != 0 && strings.Contains(r.stderr, "not found") && try < 10 {
+		r := docker.Run(t, append([]string{"inspect", "--type", "task"}, ids...)...)
+		if r.Code != 0 && strings.Contains(r.Stderr, "not found") && try < 10 {
 			continue
 		}
 		var out []task
-		if err := json.Unmarshal([]byte(r.stdout), &out); r.code != 0 || err != nil {
+		if err := json.Unmarshal([]byte(r.Stdout), &out); r.Code != 0 || err != nil {
 			t.Fatalf("docker inspect tasks of %s: %v\n%s", service, err, r)
 		}
 		return out
@@ -239,7 +192,7 @@ func converged(t *testing.T, service, image string, n int) (bool, string) {
 	if len(running) != n {
 		return false, fmt.Sprintf("%d tasks running, want %d", len(running), n)
 	}
-	live := strings.Fields(mustDocker(t, nil, "ps", "-q", "--no-trunc", "--filter", "label=com.docker.swarm.service.name="+service))
+	live := strings.Fields(docker.Must(t, "ps", "-q", "--no-trunc", "--filter", "label=com.docker.swarm.service.name="+service))
 	if len(live) != n {
 		return false, fmt.Sprintf("%d containers still run, want %d", len(live), n)
 	}
@@ -258,7 +211,7 @@ func waitConverged(t *testing.T, service, image string, n int) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s not converged to %d tasks of %s within %v (safety net): %s\n%s",
-				service, n, image, convergeTimeout, why, mustDocker(t, nil, "service", "ps", "--no-trunc", service))
+				service, n, image, convergeTimeout, why, docker.Must(t, "service", "ps", "--no-trunc", service))
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
@@ -270,12 +223,12 @@ func waitUpdate(t *testing.T, service string) {
 	t.Helper()
 	deadline := time.Now().Add(convergeTimeout)
 	for {
-		state := mustDocker(t, nil, "service", "inspect", "--format", "{{if .UpdateStatus}}{{.UpdateStatus.State}} {{.UpdateStatus.Message}}{{end}}", service)
+		state := docker.Must(t, "service", "inspect", "--format", "{{if .UpdateStatus}}{{.UpdateStatus.State}} {{.UpdateStatus.Message}}{{end}}", service)
 		switch {
 		case strings.HasPrefix(state, "completed"):
 			return
 		case strings.HasPrefix(state, "rollback"), strings.HasPrefix(state, "paused"):
-			t.Fatalf("update of %s: %s\n%s", service, state, mustDocker(t, nil, "service", "ps", "--no-trunc", service))
+			t.Fatalf("update of %s: %s\n%s", service, state, docker.Must(t, "service", "ps", "--no-trunc", service))
 		case time.Now().After(deadline):
 			t.Fatalf("update of %s not completed within %v (safety net): %q", service, convergeTimeout, state)
 		}
@@ -292,7 +245,7 @@ func stackEnv(hello, calculator string) []string {
 // have no registry digest to resolve.
 func deployStack(t *testing.T, stack string, env []string) {
 	t.Helper()
-	mustDocker(t, env, "stack", "deploy", "--resolve-image", "never", "-c", "deploy/compose.yaml", stack)
+	docker.Command("stack", "deploy", "--resolve-image", "never", "-c", "deploy/compose.yaml", stack).In(repoRoot).Env(env...).Must(t)
 }
 
 // removeStackOnCleanup removes the stack when the test ends and waits for
@@ -300,22 +253,22 @@ func deployStack(t *testing.T, stack string, env []string) {
 func removeStackOnCleanup(t *testing.T, stack string) {
 	t.Helper()
 	t.Cleanup(func() {
-		if r := run(t, dockerTimeout, nil, "docker", "stack", "rm", stack); r.code != 0 {
-			t.Logf("cleanup: docker stack rm %s: %s", stack, r)
+		if _, err := docker.Command("stack", "rm", stack).Output(); err != nil {
+			t.Logf("cleanup: %v", err)
 		}
-		deadline := time.Now().Add(dockerTimeout)
+		deadline := time.Now().Add(docker.Timeout)
 		for time.Now().Before(deadline) {
-			c := run(t, dockerTimeout, nil, "docker", "ps", "-aq", "--filter", "label=com.docker.stack.namespace="+stack)
-			n := run(t, dockerTimeout, nil, "docker", "network", "ls", "-q", "--filter", "label=com.docker.stack.namespace="+stack)
-			if strings.TrimSpace(c.stdout+n.stdout) == "" {
+			c := docker.Run(t, "ps", "-aq", "--filter", "label=com.docker.stack.namespace="+stack)
+			n := docker.Run(t, "network", "ls", "-q", "--filter", "label=com.docker.stack.namespace="+stack)
+			if strings.TrimSpace(c.Stdout+n.Stdout) == "" {
 				return
 			}
-			for _, id := range strings.Fields(n.stdout) {
-				run(t, dockerTimeout, nil, "docker", "network", "rm", id)
+			for _, id := range strings.Fields(n.Stdout) {
+				docker.Run(t, "network", "rm", id)
 			}
 			time.Sleep(500 * time.Millisecond)
 		}
-		t.Logf("cleanup: containers or networks of stack %s still there after %v", stack, dockerTimeout)
+		t.Logf("cleanup: containers or networks of stack %s still there after %v", stack, docker.Timeout)
 	})
 }
 
@@ -379,12 +332,11 @@ type swarmResult struct {
 // a node drain would, and scales 3 → 1 → 3. No request may fail, and every
 // answer must be the seed's body.
 func TestSwarmRollingUpdate(t *testing.T) {
-	requireEngine(t)
-	id := randomID()
-	stack := "e2eswarm" + id
+	docker.RequireEngine(t)
+	stack := docker.UniqueName("swarm")
 	service := stack + "_hello"
-	imageA, imageB := "hello:swarm-"+id+"-a", "hello:swarm-"+id+"-b"
-	calculator, loader := "calculator:swarm-"+id, "swarmload:"+id
+	imageA, imageB := "hello:"+stack+"-a", "hello:"+stack+"-b"
+	calculator, loader := "calculator:"+stack, "swarmload:"+stack
 
 	// Cleanups run in reverse: load client, stack, swarm, images, and the
 	// lock last.
@@ -404,8 +356,8 @@ func TestSwarmRollingUpdate(t *testing.T) {
 	t.Logf("stack %s deployed: 3 tasks of %s healthy, calculator job done", stack, imageA)
 
 	load := stack + "-load"
-	cleanupDocker(t, "rm", "-f", load)
-	mustDocker(t, nil, "run", "-d", "--name", load, "--label", containerLabel, "--network", stack+"_hello",
+	docker.RemoveOnCleanup(t, load)
+	docker.Must(t, "run", "-d", "--name", load, "--label", docker.Label, "--network", stack+"_hello",
 		"--read-only", "--cap-drop", "ALL", loader, "-url", "http://hello/", "-rate", fmt.Sprint(swarmRate))
 	waitAnswered(t, load)
 
@@ -431,12 +383,12 @@ func TestSwarmRollingUpdate(t *testing.T) {
 	})
 	step("steady, 3 replicas", pause)
 	step("scale 3 → 1", func() {
-		mustDocker(t, nil, "service", "scale", "--detach", service+"=1")
+		docker.Must(t, "service", "scale", "--detach", service+"=1")
 		waitConverged(t, service, imageB, 1)
 	})
 	step("steady, 1 replica", pause)
 	step("scale 1 → 3", func() {
-		mustDocker(t, nil, "service", "scale", "--detach", service+"=3")
+		docker.Must(t, "service", "scale", "--detach", service+"=3")
 		waitConverged(t, service, imageB, 3)
 	})
 	step("steady, 3 replicas", pause)
@@ -481,28 +433,15 @@ func checkServiceSettings(t *testing.T, service string) {
 			UpdateConfig struct{ Order, FailureAction string }
 		}
 	}
-	if err := json.Unmarshal([]byte(mustDocker(t, nil, "service", "inspect", service)), &svc); err != nil || len(svc) != 1 {
+	if err := json.Unmarshal([]byte(docker.Must(t, "service", "inspect", service)), &svc); err != nil || len(svc) != 1 {
 		t.Fatalf("docker service inspect %s: %v", service, err)
 	}
 	if s := svc[0].Spec; s.EndpointSpec.Mode != "dnsrr" || s.UpdateConfig.Order != "start-first" || s.UpdateConfig.FailureAction != "rollback" {
 		t.Errorf("service %s: endpoint mode %q, update order %q, failure action %q; want dnsrr, start-first, rollback",
 			service, s.EndpointSpec.Mode, s.UpdateConfig.Order, s.UpdateConfig.FailureAction)
 	}
-	cid := strings.Fields(mustDocker(t, nil, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+service))[0]
-	var c []struct {
-		Config     struct{ User string }
-		HostConfig struct {
-			ReadonlyRootfs bool
-			CapDrop        []string
-			Memory         int64
-			PidsLimit      *int64
-		}
-		State struct{ Health *struct{ Status string } }
-	}
-	if err := json.Unmarshal([]byte(mustDocker(t, nil, "inspect", "--type", "container", cid)), &c); err != nil || len(c) != 1 {
-		t.Fatalf("docker inspect %s: %v", cid, err)
-	}
-	got := c[0]
+	cid := strings.Fields(docker.Must(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+service))[0]
+	got := docker.InspectContainer(t, cid)
 	if got.Config.User != "65532:65532" || !got.HostConfig.ReadonlyRootfs || !slices.Equal(got.HostConfig.CapDrop, []string{"ALL"}) ||
 		got.HostConfig.Memory != 64<<20 || got.HostConfig.PidsLimit == nil || *got.HostConfig.PidsLimit != 128 {
 		t.Errorf("task container: user %q, read-only %v, cap drop %v, memory %d, pids %v; want 65532:65532, true, [ALL], %d, 128",
@@ -528,7 +467,7 @@ func checkCalculatorJob(t *testing.T, service string) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	if out := mustDocker(t, nil, "service", "logs", "--raw", service); out != "14" {
+	if out := docker.Must(t, "service", "logs", "--raw", service); out != "14" {
 		t.Errorf("calculator job printed %q, want 14", out)
 	}
 }
@@ -538,9 +477,9 @@ func checkCalculatorJob(t *testing.T, service string) {
 func waitAnswered(t *testing.T, container string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(docker(t, "logs", container).stderr, "requests/s") {
+	for !strings.Contains(docker.Run(t, "logs", container).Stderr, "requests/s") {
 		if time.Now().After(deadline) {
-			t.Fatalf("load client did not start: %s", docker(t, "logs", container))
+			t.Fatalf("load client did not start: %s", docker.Run(t, "logs", container))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -551,9 +490,9 @@ func waitAnswered(t *testing.T, container string) {
 // with time for hello's whole drain) and checks that hello exited 0.
 func stopOneTask(t *testing.T, service string) {
 	t.Helper()
-	cid := strings.Fields(mustDocker(t, nil, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+service))[0]
-	mustDocker(t, nil, "stop", "--time", "30", cid)
-	if code := mustDocker(t, nil, "inspect", "--format", "{{.State.ExitCode}}", cid); code != "0" {
+	cid := strings.Fields(docker.Must(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+service))[0]
+	docker.Must(t, "stop", "--time", "30", cid)
+	if code := docker.Must(t, "inspect", "--format", "{{.State.ExitCode}}", cid); code != "0" {
 		t.Errorf("hello exited %s after SIGTERM, want 0", code)
 	}
 }
@@ -562,13 +501,13 @@ func stopOneTask(t *testing.T, service string) {
 // flight) and returns its summary.
 func stopLoad(t *testing.T, container string) loadSummary {
 	t.Helper()
-	mustDocker(t, nil, "stop", "--time", "30", container)
-	if code := mustDocker(t, nil, "inspect", "--format", "{{.State.ExitCode}}", container); code != "0" {
-		t.Fatalf("load client exited %s: %s", code, docker(t, "logs", container))
+	docker.Must(t, "stop", "--time", "30", container)
+	if code := docker.Must(t, "inspect", "--format", "{{.State.ExitCode}}", container); code != "0" {
+		t.Fatalf("load client exited %s: %s", code, docker.Run(t, "logs", container))
 	}
-	r := docker(t, "logs", container)
+	r := docker.Run(t, "logs", container)
 	var sum loadSummary
-	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &sum); err != nil {
 		t.Fatalf("load client summary: %v\n%s", err, r)
 	}
 	return sum

@@ -47,6 +47,7 @@ type Cmd struct {
 	env        []string
 	replaceEnv bool
 	stdin      io.Reader
+	log        io.Writer
 	timeout    time.Duration
 }
 
@@ -85,6 +86,14 @@ func (c Cmd) Stdin(r io.Reader) Cmd {
 
 // Input returns c reading s as its standard input.
 func (c Cmd) Input(s string) Cmd { return c.Stdin(strings.NewReader(s)) }
+
+// LogTo returns c writing its standard output and error, interleaved as
+// they come, to w instead of capturing them: for long runs whose log is
+// kept in a file. The Result's outputs are then empty.
+func (c Cmd) LogTo(w io.Writer) Cmd {
+	c.log = w
+	return c
+}
 
 // Timeout returns c with a timeout of d, after which the program is killed
 // and the run is an error.
@@ -132,6 +141,9 @@ func (c Cmd) Exec() (Result, error) {
 	cmd.Stdin = c.stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if c.log != nil {
+		cmd.Stdout, cmd.Stderr = c.log, c.log
+	}
 	cmd.WaitDelay = waitDelay
 	err := cmd.Run()
 	r := Result{Stdout: stdout.String(), Stderr: stderr.String()}

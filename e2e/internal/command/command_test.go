@@ -122,6 +122,14 @@ func TestString(t *testing.T) {
 	}
 }
 
+func TestLogTo(t *testing.T) {
+	var log strings.Builder
+	r, err := New("sh", "-c", "echo one; echo two >&2; echo three; exit 4").LogTo(&log).Exec()
+	if err != nil || r != (Result{Code: 4}) || log.String() != "one\ntwo\nthree\n" {
+		t.Errorf("got %+v, %v, log %q; want exit 4, no captured output, both outputs in order in the log", r, err, log.String())
+	}
+}
+
 func TestTemplateIsNotChanged(t *testing.T) {
 	base := New("sh", "-c", `echo "$E2E_X"`).Env("E2E_X=base")
 	a, b := base.Env("E2E_X=a"), base.Env("E2E_X=b")

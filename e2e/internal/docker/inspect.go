@@ -179,8 +179,11 @@ func CopyFromImage(tb testing.TB, ref, file string) []byte {
 			tb.Error(err)
 		}
 	}()
-	out := Must(tb, "cp", id+":"+file, "-")
-	data, err := regularFile([]byte(out))
+	r := Run(tb, "cp", id+":"+file, "-")
+	if r.Code != 0 {
+		tb.Fatalf("docker cp %s:%s -: %s", ref, file, r)
+	}
+	data, err := regularFile([]byte(r.Stdout)) // raw: a tar stream is not trimmed
 	if err != nil {
 		tb.Fatalf("docker cp %s:%s: %v", ref, file, err)
 	}
