@@ -92,7 +92,8 @@ func checkHelloConfig(t *testing.T, env []string, ports map[string]struct{}, hc 
 
 // TestImageSizes logs every image's size and checks the ceilings; the hello
 // alpine image must be smaller than seed 000's multi-stage image built from
-// the same bases in this run.
+// the same bases in this run (the seed's program and Dockerfile, whose one
+// copy is in bench/baseline).
 func TestImageSizes(t *testing.T) {
 	t.Parallel()
 	sizes := map[image]int64{}
@@ -117,8 +118,8 @@ func TestImageSizes(t *testing.T) {
 		name := helloAlpine.require(t)
 		seed := docker.BuildImage(t, docker.Build{
 			Root:       repoRoot,
-			Context:    repoRoot + "/e2e/testdata/seed000",
-			Dockerfile: repoRoot + "/e2e/testdata/seed000/Dockerfile",
+			Context:    repoRoot + "/bench/baseline/seedserver",
+			Dockerfile: repoRoot + "/bench/baseline/Dockerfile.000-alpine",
 		})
 		ours, theirs := docker.InspectImage(t, name).Size, docker.InspectImage(t, seed).Size
 		t.Logf("%s: %s; seed 000 shape on the same bases: %s", name, mb(ours), mb(theirs))

@@ -63,7 +63,8 @@ func dockerfiles(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, must := range []string{"Dockerfile.hello", "Dockerfile.calculator", "e2e/testdata/seed000/Dockerfile"} {
+	for _, must := range []string{"Dockerfile.hello", "Dockerfile.calculator",
+		"bench/baseline/Dockerfile.000-single", "bench/baseline/Dockerfile.000-alpine", "bench/baseline/Dockerfile.004-scratch"} {
 		if !slices.Contains(files, must) {
 			t.Fatalf("the walk of %s found %q, not %s", repoRoot, files, must)
 		}

@@ -100,13 +100,10 @@ func (d *docker) inspectExisting(ctx context.Context, image string) (imageInfo, 
 	return info, err
 }
 
-// buildImage builds tag from the Dockerfile file in context dir, at target
-// (empty: the last stage), with the base images as build arguments.
-func (d *docker) buildImage(ctx context.Context, dir, file, target, tag string, buildArgs map[string]string) error {
-	args := []string{"-f", filepath.Join(dir, file), "-t", tag}
-	if target != "" {
-		args = append(args, "--target", target)
-	}
+// buildImage builds tag from dockerfile (its last stage) with the build
+// context dir, with the base images as build arguments.
+func (d *docker) buildImage(ctx context.Context, dir, dockerfile, tag string, buildArgs map[string]string) error {
+	args := []string{"-f", dockerfile, "-t", tag}
 	for k, v := range buildArgs {
 		args = append(args, "--build-arg", k+"="+v)
 	}

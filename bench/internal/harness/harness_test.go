@@ -260,3 +260,32 @@ func TestWorstLines(t *testing.T) {
 		seen[l.name] = true
 	}
 }
+
+// TestSeedImagesBuildFromBaseline checks that every seed-shaped image names
+// a program folder and a seed shape's Dockerfile that exist in
+// bench/baseline, and that each of ours has a seed-shaped counterpart of
+// its flavour.
+func TestSeedImagesBuildFromBaseline(t *testing.T) {
+	byTag := map[string]*image{}
+	for _, im := range comparedImages() {
+		byTag[im.tag] = im
+		if im.ours {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join("..", "..", "baseline", im.program, "main.go")); err != nil {
+			t.Errorf("%s: program %q: %v", im.tag, im.program, err)
+		}
+		if _, err := os.Stat(filepath.Join("..", "..", "baseline", im.dockerfile)); err != nil {
+			t.Errorf("%s: Dockerfile %q: %v", im.tag, im.dockerfile, err)
+		}
+	}
+	for _, im := range comparedImages() {
+		if !im.ours {
+			continue
+		}
+		c := byTag[im.counterpart]
+		if c == nil || c.ours || c.flavour != im.flavour {
+			t.Errorf("%s: counterpart %q is not a seed-shaped %s image", im.tag, im.counterpart, im.flavour)
+		}
+	}
+}

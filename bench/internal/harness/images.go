@@ -33,8 +33,9 @@ type image struct {
 	tag, label string
 	flavour    string // "alpine", "scratch" or "go"
 	ours       bool
-	// For seed-shaped images: the build.
-	dir, file, target string
+	// For seed-shaped images: the program's folder in bench/baseline (the
+	// build context) and the seed shape's Dockerfile there.
+	program, dockerfile string
 	// For ours: the seed-shaped image of the same flavour.
 	counterpart string
 	// Measured.
@@ -50,11 +51,11 @@ func comparedImages() []*image {
 		{tag: "hello:dev-scratch", label: "hello (scratch)", flavour: "scratch", ours: true, counterpart: seedRepo + ":000-scratch"},
 		{tag: "calculator:dev", label: "calculator (scratch)", flavour: "scratch", ours: true, counterpart: seedRepo + ":004-scratch"},
 		{tag: "calculator:dev-alpine", label: "calculator (alpine)", flavour: "alpine", ours: true, counterpart: seedRepo + ":004-alpine"},
-		{tag: seedRepo + ":000-single", label: "seed 000 single-stage", flavour: "go", dir: "seedserver", file: "Dockerfile.single"},
-		{tag: seedRepo + ":000-alpine", label: "seed 000 multi-stage (alpine)", flavour: "alpine", dir: "seedserver", file: "Dockerfile"},
-		{tag: seedRepo + ":000-scratch", label: "seed 000 program, scratch", flavour: "scratch", dir: "seedserver", file: "Dockerfile", target: "flavour-scratch"},
-		{tag: seedRepo + ":004-scratch", label: "seed 004 multi-stage (scratch)", flavour: "scratch", dir: "seedcalc", file: "Dockerfile"},
-		{tag: seedRepo + ":004-alpine", label: "seed 004 program, alpine", flavour: "alpine", dir: "seedcalc", file: "Dockerfile", target: "flavour-alpine"},
+		{tag: seedRepo + ":000-single", label: "seed 000 single-stage", flavour: "go", program: "seedserver", dockerfile: "Dockerfile.000-single"},
+		{tag: seedRepo + ":000-alpine", label: "seed 000 multi-stage (alpine)", flavour: "alpine", program: "seedserver", dockerfile: "Dockerfile.000-alpine"},
+		{tag: seedRepo + ":000-scratch", label: "seed 000 program, scratch", flavour: "scratch", program: "seedserver", dockerfile: "Dockerfile.004-scratch"},
+		{tag: seedRepo + ":004-scratch", label: "seed 004 multi-stage (scratch)", flavour: "scratch", program: "seedcalc", dockerfile: "Dockerfile.004-scratch"},
+		{tag: seedRepo + ":004-alpine", label: "seed 004 program, alpine", flavour: "alpine", program: "seedcalc", dockerfile: "Dockerfile.000-alpine"},
 	}
 }
 
@@ -63,9 +64,9 @@ func comparedImages() []*image {
 func (h *Harness) imageSizes(ctx context.Context) (s report.Section) {
 	s.Method = "Sizes as `docker image inspect` reports them (uncompressed, all layers; MB = 10⁶ bytes). " +
 		"Ours are the images the repository's build made (`hello:dev`, `hello:dev-scratch`, `calculator:dev`, `calculator:dev-alpine`); " +
-		"the seed-shaped ones are built now from `bench/baseline/*/Dockerfile*` with the same GO_IMAGE and ALPINE_IMAGE. " +
+		"the seed-shaped ones are built now from the seeds' programs and Dockerfiles in `bench/baseline/` with the same GO_IMAGE and ALPINE_IMAGE. " +
 		"Each of ours is compared with the seed program in the same flavour: seed 000's alpine image and seed 004's scratch image as the seeds wrote them, " +
-		"and the other two flavours in the other seed's shape."
+		"and the other two flavours in the other seed's shape (the other seed's Dockerfile)."
 	d := h.docker
 	if d == nil {
 		h.unavailable(&s, h.noDocker)
@@ -122,7 +123,8 @@ func (h *Harness) imageSizes(ctx context.Context) (s report.Section) {
 			continue
 		}
 		h.logf("   docker build %s", im.tag)
-		if err := d.buildImage(ctx, filepath.Join(h.cfg.Bench, "baseline", im.dir), im.file, im.target, im.tag, args); err != nil {
+		baseline := filepath.Join(h.cfg.Bench, "baseline")
+		if err := d.buildImage(ctx, filepath.Join(baseline, im.program), filepath.Join(baseline, im.dockerfile), im.tag, args); err != nil {
 			s.Err = err
 			return s
 		}
