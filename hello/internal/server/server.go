@@ -244,12 +244,12 @@ func (s *Server) drain(deadline time.Time) (cut int) {
 		if len(conns) == 0 {
 			return 0
 		}
-		now := time.Now()
-		if !now.Before(deadline) {
+		if !time.Now().Before(deadline) {
 			return s.cut(conns)
 		}
+		now := s.conns.now()
 		for _, c := range conns {
-			if !c.interrupted.Load() && c.silent(now.UnixNano()) {
+			if !c.interrupted.Load() && c.silent(now) {
 				c.interrupt()
 			}
 		}
