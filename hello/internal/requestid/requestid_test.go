@@ -134,17 +134,54 @@ func BenchmarkNext(b *testing.B) {
 	})
 }
 
+// TestNextHeaderCounts checks the ids in order, across blocks, and that
+// appending to a header value leaves the next id alone.
 func TestNextHeaderCounts(t *testing.T) {
 	g, err := NewGenerator()
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, second, third := g.Next(), g.NextHeader()[0], g.Next()
+	first := g.Next()
 	prefix, _, _ := strings.Cut(first, "-")
-	for i, id := range []string{first, second, third} {
-		if want := fmt.Sprintf("%s-%x", prefix, i+1); id != want {
-			t.Errorf("id %d = %q, want %q", i+1, id, want)
+	if want := prefix + "-1"; first != want {
+		t.Fatalf("first id = %q, want %q", first, want)
+	}
+	for n := 2; n <= 3*blockSize+1; n++ {
+		var id string
+		if n%2 == 0 {
+			v := g.NextHeader()
+			_ = append(v, "appended") // must copy: cap 1
+			id = v[0]
+		} else {
+			id = g.Next()
 		}
+		if want := fmt.Sprintf("%s-%x", prefix, n); id != want {
+			t.Fatalf("id %d = %q, want %q", n, id, want)
+		}
+	}
+}
+
+// TestSlowCallerGetsItsOwnBlock checks a goroutine that took a counter
+// value and asked for its block only after the others had moved on: it
+// gets its id, and the current block stays the newest.
+func TestSlowCallerGetsItsOwnBlock(t *testing.T) {
+	g, err := NewGenerator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 * blockSize {
+		g.Next()
+	}
+	cur := g.block.Load()
+	b := g.blockOf(5)
+	if got, want := b.ids[5-b.first], string(g.prefix[:])+"5"; got != want {
+		t.Errorf("id of counter value 5 = %q, want %q", got, want)
+	}
+	if g.block.Load() != cur {
+		t.Error("an older block replaced the current one")
+	}
+	if got, want := g.Next(), fmt.Sprintf("%s%x", g.prefix[:], 2*blockSize+1); got != want {
+		t.Errorf("next id = %q, want %q", got, want)
 	}
 }
 
