@@ -206,7 +206,7 @@ func (e *Entry) String(key Key, value string) {
 // Int adds an integer field, as [slog.Int64] would.
 func (e *Entry) Int(key Key, value int64) {
 	e.key(key)
-	e.buf = strconv.AppendInt(e.buf, value, 10)
+	e.buf = appendInt(e.buf, value)
 }
 
 // Duration adds a duration field in nanoseconds, as [slog.Duration] would.
@@ -348,13 +348,13 @@ func appendValue(buf []byte, v slog.Value) []byte {
 	case slog.KindString:
 		return appendString(buf, v.String())
 	case slog.KindInt64:
-		return strconv.AppendInt(buf, v.Int64(), 10)
+		return appendInt(buf, v.Int64())
 	case slog.KindUint64:
 		return strconv.AppendUint(buf, v.Uint64(), 10)
 	case slog.KindBool:
 		return strconv.AppendBool(buf, v.Bool())
 	case slog.KindDuration:
-		return strconv.AppendInt(buf, int64(v.Duration()), 10)
+		return appendInt(buf, int64(v.Duration()))
 	case slog.KindTime:
 		return appendTime(buf, v.Time())
 	case slog.KindFloat64:
@@ -430,6 +430,33 @@ func appendFraction(buf []byte, ns int) []byte {
 		n--
 	}
 	return append(buf, d[:n]...)
+}
+
+// appendInt appends v in decimal, as strconv.AppendInt(buf, v, 10) does,
+// two digits at a time and without strconv's general bases: an access
+// line has three numbers.
+func appendInt(buf []byte, v int64) []byte {
+	u := uint64(v)
+	if v < 0 {
+		buf = append(buf, '-')
+		u = -u // two's complement: right for math.MinInt64 too
+	}
+	var d [20]byte
+	i := len(d)
+	for u >= 100 {
+		r := u % 100
+		u /= 100
+		i -= 2
+		d[i], d[i+1] = digitPairs[2*r], digitPairs[2*r+1]
+	}
+	if u >= 10 {
+		i -= 2
+		d[i], d[i+1] = digitPairs[2*u], digitPairs[2*u+1]
+	} else {
+		i--
+		d[i] = byte('0' + u)
+	}
+	return append(buf, d[i:]...)
 }
 
 // digitPairs holds "00" to "99".

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -441,6 +442,17 @@ func TestAppendTimeMatchesRFC3339Nano(t *testing.T) {
 			}
 		}
 	}
+}
+
+func FuzzAppendInt(f *testing.F) {
+	for _, v := range []int64{0, 1, 9, 10, 99, 100, 200, 12345, -1, -10, -100, math.MaxInt64, math.MinInt64} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v int64) {
+		if got, want := string(appendInt([]byte("x"), v)), "x"+strconv.FormatInt(v, 10); got != want {
+			t.Fatalf("appendInt(%d) = %s, want %s", v, got, want)
+		}
+	})
 }
 
 func FuzzAppendTime(f *testing.F) {
