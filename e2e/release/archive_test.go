@@ -4,19 +4,19 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"debug/buildinfo"
 	"debug/elf"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
 )
 
 // modulePrefix is the module path prefix of both programs.
@@ -196,23 +196,15 @@ func assertVersionLine(t *testing.T, out, binary string, f *fixture) {
 // qemu-aarch64-static, as binfmt_misc may not be set up.
 func runBinary(t *testing.T, exe, goarch, stdin string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var cmd *exec.Cmd
+	c := command.New(exe, args...)
 	if goarch == "arm64" {
-		cmd = exec.CommandContext(ctx, "qemu-aarch64-static", append([]string{exe}, args...)...)
-	} else {
-		cmd = exec.CommandContext(ctx, exe, args...)
+		c = command.New("qemu-aarch64-static", append([]string{exe}, args...)...)
 	}
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Env = []string{"PATH=/usr/bin:/bin"}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %q: %v\nstdout:\n%s\nstderr:\n%s", filepath.Base(exe), args, err, stdout.String(), stderr.String())
+	r := c.OnlyEnv("PATH=/usr/bin:/bin").Input(stdin).Timeout(30 * time.Second).Run(t)
+	if r.Code != 0 {
+		t.Fatalf("%s: %s", c, r)
 	}
-	return stdout.String()
+	return r.Stdout
 }
 
 // tarFile is one regular file read from a tar archive.

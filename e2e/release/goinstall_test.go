@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
 )
 
 // modulePath is the import path of the repository; each module's path is
@@ -64,7 +66,7 @@ func newForge(t *testing.T, root string) (*forge, gitRepo) {
 // goCmd runs the go command in dir with the forge's environment plus extra.
 func (f *forge) goCmd(dir string, extra []string, args ...string) string {
 	f.t.Helper()
-	out, err := run(dir, append(append([]string{}, f.env...), extra...), "go", args...)
+	out, err := command.New("go", args...).In(dir).Env(f.env...).Env(extra...).Output()
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -105,8 +107,8 @@ func TestGoInstall(t *testing.T) {
 		if v != version {
 			r.commit("feat: after " + version)
 		}
-		if res := runTag(t, r, v); res.code != 0 {
-			t.Fatalf("scripts/tag.sh %s: exit %d: %s", v, res.code, res.stderr)
+		if res := runTag(t, r, v); res.Code != 0 {
+			t.Fatalf("scripts/tag.sh %s: exit %d: %s", v, res.Code, res.Stderr)
 		}
 	}
 	r.commit("feat: work after the candidate, untagged")
@@ -134,7 +136,7 @@ func TestGoInstall(t *testing.T) {
 				if want := "\tmod\t" + mod + "\t" + version + "\t"; !strings.Contains(info, want) {
 					t.Errorf("go install %s@%s: the binary's build information lacks %q:\n%s", mod, query, want, info)
 				}
-				out, err := run(f.tmp, nil, exe, app.versionArgs...)
+				out, err := command.New(exe, app.versionArgs...).In(f.tmp).Output()
 				if err != nil {
 					t.Fatalf("%s %s: %v", exe, strings.Join(app.versionArgs, " "), err)
 				}
@@ -186,7 +188,7 @@ func main() {
 		}
 		exe := filepath.Join(dir, "consumer")
 		f.goCmd(dir, nil, "build", "-o", exe, ".")
-		out, err := run(dir, nil, exe, "(1.5 + 2.25) * 4 - 10 / 3")
+		out, err := command.New(exe, "(1.5 + 2.25) * 4 - 10 / 3").In(dir).Output()
 		if err != nil {
 			t.Fatal(err)
 		}

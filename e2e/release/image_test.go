@@ -1,13 +1,8 @@
 package release
 
 import (
-	"archive/tar"
 	"bytes"
-	"context"
-	"encoding/json"
-	"io"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -15,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/docker"
 	"github.com/go-multistage/multistage/e2e/internal/dockerfile"
 )
 
@@ -53,34 +50,6 @@ func majorMinor(tag string) string {
 	return parts[0] + "." + parts[1]
 }
 
-// imageInspect is the part of `docker image inspect` the tests read.
-type imageInspect struct {
-	ID           string `json:"Id"`
-	Architecture string
-	Os           string
-	Config       struct {
-		Entrypoint []string
-		Cmd        []string
-		User       string
-		Labels     map[string]string
-	}
-}
-
-// inspectImage returns the inspection of ref, or ok=false if it does not
-// exist.
-func inspectImage(t *testing.T, ref string) (imageInspect, bool) {
-	t.Helper()
-	out, err := exec.Command("docker", "image", "inspect", ref).Output()
-	if err != nil {
-		return imageInspect{}, false
-	}
-	var list []imageInspect
-	if err := json.Unmarshal(out, &list); err != nil || len(list) != 1 {
-		t.Fatalf("docker image inspect %s: %v", ref, err)
-	}
-	return list[0], true
-}
-
 // TestImages checks every image the snapshot loaded: tags, platform, OCI
 // labels from the release, and that the program inside is byte for byte the
 // released binary.
@@ -109,10 +78,7 @@ func TestImages(t *testing.T) {
 					if !listed[ref] {
 						t.Errorf("%s is not in artifacts.json", ref)
 					}
-					img, ok := inspectImage(t, ref)
-					if !ok {
-						t.Fatalf("image %s does not exist", ref)
-					}
+					img := docker.InspectImage(t, ref)
 					if id == "" {
 						id = img.ID
 					} else if img.ID != id {
@@ -124,7 +90,7 @@ func TestImages(t *testing.T) {
 				}
 				ids[id] = refs[0]
 
-				img, _ := inspectImage(t, refs[0])
+				img := docker.InspectImage(t, refs[0])
 				if img.Os != "linux" || img.Architecture != goarch {
 					t.Errorf("platform %s/%s, want linux/%s", img.Os, img.Architecture, goarch)
 				}
@@ -142,7 +108,7 @@ func TestImages(t *testing.T) {
 				if len(entry) == 0 || path.Base(entry[0]) != fl.binary {
 					t.Fatalf("entrypoint+cmd %q does not start %s", entry, fl.binary)
 				}
-				got := fileFromImage(t, refs[0], entry[0])
+				got := docker.CopyFromImage(t, refs[0], entry[0])
 				if !bytes.Equal(got, releasedBinary(t, f, fl.binary, goarch)) {
 					t.Errorf("%s in %s differs from the archive's binary", entry[0], refs[0])
 				}
@@ -177,9 +143,8 @@ func sourceLabels(t *testing.T, repo string, fl flavour) map[string]string {
 func alpineArches() []string {
 	platforms := os.Getenv("ALPINE_PLATFORMS")
 	if base := os.Getenv("ALPINE_IMAGE"); platforms == "" && base != "" {
-		out, err := exec.Command("docker", "image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", base).Output()
-		if err == nil {
-			platforms = strings.TrimSpace(string(out))
+		if img, err := docker.LookupImage(base); err == nil {
+			platforms = img.Os + "/" + img.Architecture
 		}
 	}
 	if platforms == "" {
@@ -210,50 +175,13 @@ func TestImageSmoke(t *testing.T) {
 	} {
 		env = append(env, name+"="+f.tags(fl, "amd64")[0])
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-v", "-skip", smokeSkip, ".")
-	cmd.Dir = filepath.Join(f.repo, "e2e")
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("image tests of package e2e failed against the snapshot's images: %v\n%s", err, out)
+	var out strings.Builder
+	r := command.New("go", "test", "-count=1", "-v", "-skip", smokeSkip, ".").
+		In(filepath.Join(f.repo, "e2e")).Env(env...).LogTo(&out).Timeout(20 * time.Minute).Run(t)
+	if r.Code != 0 {
+		t.Fatalf("image tests of package e2e failed against the snapshot's images: exit status %d\n%s", r.Code, out.String())
 	}
-	if !bytes.Contains(out, []byte("--- PASS")) || bytes.Contains(out, []byte("--- SKIP")) {
-		t.Errorf("image tests of package e2e ran nothing, or skipped some:\n%s", out)
-	}
-}
-
-// fileFromImage copies one file out of an image without running it (so it
-// works for arm64 images too).
-func fileFromImage(t *testing.T, ref, file string) []byte {
-	t.Helper()
-	id, err := run("", nil, "docker", "create", ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if _, err := run("", nil, "docker", "rm", id); err != nil {
-			t.Error(err)
-		}
-	}()
-	cmd := exec.Command("docker", "cp", id+":"+file, "-")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("docker cp %s:%s: %v", ref, file, err)
-	}
-	tr := tar.NewReader(bytes.NewReader(out))
-	for {
-		h, err := tr.Next()
-		if err != nil {
-			t.Fatalf("docker cp %s:%s: no regular file in the stream: %v", ref, file, err)
-		}
-		if h.Typeflag == tar.TypeReg {
-			data, err := io.ReadAll(tr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return data
-		}
+	if !strings.Contains(out.String(), "--- PASS") || strings.Contains(out.String(), "--- SKIP") {
+		t.Errorf("image tests of package e2e ran nothing, or skipped some:\n%s", out.String())
 	}
 }

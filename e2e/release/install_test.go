@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
 )
 
 // installRun is one run of install.sh, fed on standard input as
@@ -245,7 +247,7 @@ func runInstall(t *testing.T, script []byte, r installRun) installResult {
 	if r.setarch != "" {
 		setarch, err := exec.LookPath("setarch")
 		if err != nil {
-			need(t, "setarch (util-linux) not found in PATH (install.sh test)")
+			command.Unavailable(t, "setarch (util-linux) not found in PATH (install.sh test)")
 		}
 		argv = append([]string{setarch, r.setarch}, argv...)
 	}
@@ -299,17 +301,13 @@ func toolbox(t *testing.T, r installRun) string {
 		t.Helper()
 		p, err := exec.LookPath(name)
 		if err != nil {
-			need(t, fmt.Sprintf("%s not found in PATH (install.sh test)", name))
+			command.Unavailable(t, "%s not found in PATH (install.sh test)", name)
 		}
 		return p
 	}
 	if r.shell == "busybox" {
 		busybox := host("busybox")
-		out, err := exec.Command(busybox, "--list").Output()
-		if err != nil {
-			t.Fatalf("busybox --list: %v", err)
-		}
-		for _, applet := range strings.Fields(string(out)) {
+		for _, applet := range strings.Fields(command.New(busybox, "--list").Must(t)) {
 			if applet != "uname" {
 				link(applet, busybox)
 			}
@@ -408,11 +406,7 @@ func (m *releaseMirror) write(t *testing.T, dir, name string, data []byte) {
 // uname reports.
 func hostArch(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("uname", "-m").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	switch m := strings.TrimSpace(string(out)); m {
+	switch m := command.New("uname", "-m").Must(t); m {
 	case "x86_64":
 		return "amd64"
 	case "aarch64":
@@ -478,14 +472,14 @@ func TestInstallScriptCosign(t *testing.T) {
 	keys := t.TempDir()
 	env := []string{"COSIGN_PASSWORD=", "HOME=" + keys}
 	for _, name := range []string{"release", "other"} {
-		if _, err := run(keys, env, cosign, "generate-key-pair", "--output-key-prefix", name); err != nil {
+		if _, err := command.New(cosign, "generate-key-pair", "--output-key-prefix", name).In(keys).Env(env...).Output(); err != nil {
 			t.Fatal(err)
 		}
 	}
 	bundle := filepath.Join(keys, "checksums.txt.sigstore.json")
-	if _, err := run(keys, env, cosign, "sign-blob", "--key", filepath.Join(keys, "release.key"),
+	if _, err := command.New(cosign, "sign-blob", "--key", filepath.Join(keys, "release.key"),
 		"--use-signing-config=false", "--tlog-upload=false", "--bundle", bundle, "--yes",
-		filepath.Join(m.good, m.tag, "checksums.txt")); err != nil {
+		filepath.Join(m.good, m.tag, "checksums.txt")).In(keys).Env(env...).Output(); err != nil {
 		t.Fatal(err)
 	}
 	signature, err := os.ReadFile(bundle)
@@ -614,7 +608,7 @@ func pinnedCosign(t *testing.T, f *fixture) string {
 	if _, err := os.Stat(filepath.Join(mod, "go.mod")); err != nil {
 		t.Skip("tools/cosign/go.mod pins no cosign")
 	}
-	path, err := run(mod, []string{"GOWORK=off"}, "go", "tool", "-n", "cosign")
+	path, err := command.New("go", "tool", "-n", "cosign").In(mod).Env("GOWORK=off").Output()
 	if err != nil {
 		t.Fatalf("building the pinned cosign: %v", err)
 	}

@@ -1,9 +1,7 @@
 package release
 
 import (
-	"bytes"
 	"cmp"
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,6 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/docker"
 )
 
 // dummyRemote is the origin of the throwaway clone. GoReleaser reads the
@@ -65,10 +66,8 @@ func cleanup() {
 		for _, a := range fx.ofType("Docker Image") {
 			refs = append(refs, a.Name)
 		}
-		if len(refs) > 0 {
-			if out, err := exec.Command("docker", append([]string{"image", "rm"}, refs...)...).CombinedOutput(); err != nil {
-				fmt.Fprintf(os.Stderr, "release e2e: removing the snapshot's images: %v: %s\n", err, lastLines(out, 5))
-			}
+		if err := docker.RemoveImages(refs...); err != nil {
+			fmt.Fprintf(os.Stderr, "release e2e: removing the snapshot's images: %v\n", err)
 		}
 	}
 	if tempRoot != "" {
@@ -155,7 +154,8 @@ type lazy[T any] struct {
 
 // get returns the fixture, running setup on first use. A missing tool
 // (an unavailableError) skips the test on a developer machine and fails it
-// when CI is set; -short skips it with why, which says what setup costs.
+// when CI is set (command.Unavailable); -short skips it with why, which
+// says what setup costs.
 func (l *lazy[T]) get(t *testing.T, why string, setup func() (T, error)) T {
 	t.Helper()
 	if testing.Short() {
@@ -163,7 +163,7 @@ func (l *lazy[T]) get(t *testing.T, why string, setup func() (T, error)) T {
 	}
 	l.once.Do(func() { l.value, l.err = setup() })
 	if unavailable := (*unavailableError)(nil); errors.As(l.err, &unavailable) {
-		need(t, unavailable.what)
+		command.Unavailable(t, "%s", unavailable.what)
 	}
 	if l.err != nil {
 		t.Fatal(l.err)
@@ -177,16 +177,6 @@ func snapshot(t *testing.T) *fixture {
 	return snapshots.get(t, "release e2e builds a full release twice", setup)
 }
 
-// need skips t with the reason, or fails it when CI is set: in CI a missing
-// tool is a broken machine, not a reason to pass.
-func need(t *testing.T, reason string) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s (required when CI is set)", reason)
-	}
-	t.Skip(reason)
-}
-
 // requireTools checks that the programs the tests run are installed and that
 // a Docker engine with buildx answers.
 func requireTools() error {
@@ -195,11 +185,11 @@ func requireTools() error {
 			return &unavailableError{fmt.Sprintf("%s not found in PATH", tool)}
 		}
 	}
-	if out, err := exec.Command("docker", "info").CombinedOutput(); err != nil {
-		return &unavailableError{fmt.Sprintf("no Docker engine answers (start one with scripts/docker-engine.sh): %v: %s", err, lastLines(out, 3))}
+	if err := docker.EngineError(); err != nil {
+		return &unavailableError{fmt.Sprintf("no Docker engine answers (start one with scripts/docker-engine.sh start): %v", err)}
 	}
-	if out, err := exec.Command("docker", "buildx", "version").CombinedOutput(); err != nil {
-		return &unavailableError{fmt.Sprintf("docker buildx missing (scripts/docker-engine.sh installs it): %v: %s", err, lastLines(out, 3))}
+	if _, err := docker.Command("buildx", "version").Output(); err != nil {
+		return &unavailableError{fmt.Sprintf("docker buildx missing (scripts/docker-engine.sh installs it): %v", err)}
 	}
 	return nil
 }
@@ -226,15 +216,8 @@ func setup() (*fixture, error) {
 	if err := cloneWorkingTree(source, f.repo); err != nil {
 		return nil, fmt.Errorf("preparing the throwaway clone: %w", err)
 	}
-	if f.commit, err = gitOut(f.repo, "rev-parse", "HEAD"); err != nil {
+	if f.commit, f.commitDate, err = head(f.repo); err != nil {
 		return nil, err
-	}
-	date, err := gitOut(f.repo, "log", "-1", "--format=%cI")
-	if err != nil {
-		return nil, err
-	}
-	if f.commitDate, err = time.Parse(time.RFC3339, date); err != nil {
-		return nil, fmt.Errorf("commit date %q: %w", date, err)
 	}
 
 	if err := useThrowawayAPKKey(tempRoot); err != nil {
@@ -261,26 +244,30 @@ func setup() (*fixture, error) {
 
 // runSnapshot runs scripts/release-snapshot.sh in repo, logging to logPath.
 func runSnapshot(repo, logPath string) error {
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return err
+	r, out, err := runLogged(command.New(filepath.Join(repo, "scripts", "release-snapshot.sh")).In(repo), logPath)
+	if err == nil && r.Code != 0 {
+		err = fmt.Errorf("scripts/release-snapshot.sh: exit status %d", r.Code)
 	}
-	defer logFile.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), snapshotTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(repo, "scripts", "release-snapshot.sh"))
-	cmd.Dir = repo
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	cmd.WaitDelay = 10 * time.Second
-	start := time.Now()
-	runErr := cmd.Run()
-	fmt.Fprintf(os.Stderr, "release e2e: %s took %s (log %s)\n", filepath.Base(logPath), time.Since(start).Round(time.Second), logPath)
-	if runErr != nil {
-		out, _ := os.ReadFile(logPath)
-		return fmt.Errorf("scripts/release-snapshot.sh: %w; last lines of %s:\n%s", runErr, logPath, lastLines(out, 40))
+	if err != nil {
+		return fmt.Errorf("%w; last lines of %s:\n%s", err, logPath, command.Tail(string(out), 40))
 	}
 	return nil
+}
+
+// runLogged runs a release script, which takes minutes (snapshotTimeout at
+// the most), with its output logged to logPath, and returns how it ended and
+// the log. It tells on standard error how long the script took.
+func runLogged(c command.Cmd, logPath string) (command.Result, []byte, error) {
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return command.Result{}, nil, err
+	}
+	defer logFile.Close()
+	start := time.Now()
+	r, err := c.LogTo(logFile).Timeout(snapshotTimeout).Exec()
+	fmt.Fprintf(os.Stderr, "release e2e: %s took %s (log %s)\n", filepath.Base(logPath), time.Since(start).Round(time.Second), logPath)
+	out, _ := os.ReadFile(logPath)
+	return r, out, err
 }
 
 // repoRoot finds the repository root above the working directory: the
@@ -404,29 +391,27 @@ func copyEntry(src, dst string) (bool, error) {
 	}
 }
 
+// head returns the commit that HEAD of repo names and its committer date.
+func head(repo string) (string, time.Time, error) {
+	commit, err := gitOut(repo, "rev-parse", "HEAD")
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	date, err := gitOut(repo, "log", "-1", "--format=%cI")
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339, date)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("%s: commit date %q: %w", repo, date, err)
+	}
+	return commit, t, nil
+}
+
 // gitOut runs git in dir ("" for the current directory) and returns its
 // trimmed standard output.
 func gitOut(dir string, args ...string) (string, error) {
-	return run(dir, nil, "git", args...)
-}
-
-// run runs a command and returns its trimmed standard output; the error
-// carries standard error.
-func run(dir string, env []string, name string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	if env != nil {
-		cmd.Env = append(os.Environ(), env...)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return stdout.String(), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, lastLines(stderr.Bytes(), 20))
-	}
-	return strings.TrimSpace(stdout.String()), nil
+	return command.New("git", args...).In(dir).Output()
 }
 
 // readJSON decodes the JSON file at path into v.
@@ -439,13 +424,4 @@ func readJSON(path string, v any) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
-}
-
-// lastLines returns the last n lines of b.
-func lastLines(b []byte, n int) string {
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -8,12 +8,13 @@ import (
 	"encoding/hex"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
 )
 
 // pkgFile is a file a package must install: where from, and its mode.
@@ -195,7 +196,7 @@ func TestDebInstall(t *testing.T) {
 				t.Helper()
 				// The maintainer scripts run chrooted into root, with its busybox sh.
 				argv := append(slices.Clone(asRoot), "dpkg", "--root="+root, "--log=/dev/null")
-				out, err := run("", nil, argv[0], append(argv[1:], args...)...)
+				out, err := command.New(argv[0], append(argv[1:], args...)...).Output()
 				if err != nil {
 					t.Fatalf("dpkg %q: %v", args, err)
 				}
@@ -247,7 +248,7 @@ func scratchRoot(t *testing.T, busybox string, asRoot []string) string {
 	}
 	t.Cleanup(func() {
 		argv := append(slices.Clone(asRoot), "rm", "-rf", root)
-		if _, err := run("", nil, argv[0], argv[1:]...); err != nil {
+		if _, err := command.New(argv[0], argv[1:]...).Output(); err != nil {
 			t.Errorf("removing the scratch root: %v", err)
 		}
 	})
@@ -417,24 +418,20 @@ func TestSystemdUnit(t *testing.T) {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("systemd-analyze", "verify", "--man=no", path)
-	out, err := cmd.CombinedOutput()
-	if err != nil || len(bytes.TrimSpace(out)) > 0 {
-		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	if r := command.New("systemd-analyze", "verify", "--man=no", path).Run(t); r.Code != 0 || strings.TrimSpace(r.Stdout+r.Stderr) != "" {
+		t.Errorf("systemd-analyze verify: %s", r)
 	}
 }
 
 // tarOf runs a command that writes a tar stream and reads it.
 func tarOf(t *testing.T, name string, args ...string) map[string]tarFile {
 	t.Helper()
-	cmd := exec.Command(name, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %q: %v: %s", name, args, err, stderr.String())
+	c := command.New(name, args...)
+	r := c.Run(t)
+	if r.Code != 0 {
+		t.Fatalf("%s: %s", c, r)
 	}
-	files, err := readTar(bytes.NewReader(out))
+	files, err := readTar(strings.NewReader(r.Stdout)) // raw: not trimmed
 	if err != nil {
 		t.Fatalf("%s %q: %v", name, args, err)
 	}
@@ -444,7 +441,7 @@ func tarOf(t *testing.T, name string, args ...string) map[string]tarFile {
 // debFields returns the control fields of a deb.
 func debFields(t *testing.T, path string) map[string]string {
 	t.Helper()
-	out, err := run("", nil, "dpkg-deb", "--field", path)
+	out, err := command.New("dpkg-deb", "--field", path).Output()
 	if err != nil {
 		t.Fatal(err)
 	}

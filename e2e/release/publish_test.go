@@ -2,9 +2,7 @@ package release
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -18,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/docker"
 	"github.com/go-multistage/multistage/e2e/internal/dockerfile"
 )
 
@@ -63,8 +63,8 @@ func cleanupPublish() {
 		return
 	}
 	for _, addr := range startedRegistries {
-		if out, err := exec.Command(filepath.Join(pubRoot, "repo", "scripts", "registry.sh"), "stop", addr).CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "release e2e: stopping the registry at %s: %v: %s\n", addr, err, out)
+		if _, err := command.New(filepath.Join(pubRoot, "repo", "scripts", "registry.sh"), "stop", addr).Output(); err != nil {
+			fmt.Fprintf(os.Stderr, "release e2e: stopping the registry at %s: %v\n", addr, err)
 		}
 	}
 	if err := os.RemoveAll(pubRoot); err != nil {
@@ -103,14 +103,7 @@ func setupPublish() (*publishedRelease, error) {
 	if err := tagRelease(p.repo); err != nil {
 		return nil, err
 	}
-	if p.commit, err = gitOut(p.repo, "rev-parse", "HEAD"); err != nil {
-		return nil, err
-	}
-	date, err := gitOut(p.repo, "log", "-1", "--format=%cI")
-	if err != nil {
-		return nil, err
-	}
-	if p.date, err = time.Parse(time.RFC3339, date); err != nil {
+	if p.commit, p.date, err = head(p.repo); err != nil {
 		return nil, err
 	}
 	if p.registry, err = freeLoopbackAddr(); err != nil {
@@ -125,9 +118,12 @@ func setupPublish() (*publishedRelease, error) {
 		return nil, err
 	}
 	startedRegistries = append(startedRegistries, p.registry)
-	out, err := runPublish(p.repo, p.log, nil, append(keyEnv, "IMAGE_PREFIX="+p.prefix)...)
+	r, out, err := runPublish(p.repo, p.log, nil, append(keyEnv, "IMAGE_PREFIX="+p.prefix)...)
+	if err == nil && r.Code != 0 {
+		err = fmt.Errorf("exit status %d", r.Code)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("scripts/publish-local.sh: %w; last lines of %s:\n%s", err, p.log, lastLines(out, 40))
+		return nil, fmt.Errorf("scripts/publish-local.sh: %w; last lines of %s:\n%s", err, p.log, command.Tail(string(out), 40))
 	}
 	if err := readJSON(filepath.Join(p.dist, "metadata.json"), &p.meta); err != nil {
 		return nil, err
@@ -146,14 +142,14 @@ const keyPassword = "rehearsal-only"
 // it to publish-local.sh.
 func (p *publishedRelease) makeKeyPair() ([]string, error) {
 	var err error
-	if p.cosign, err = run("", []string{"GOWORK=off"}, "go", "-C", filepath.Join(p.repo, "tools", "cosign"), "tool", "-n", "cosign"); err != nil {
+	if p.cosign, err = command.New("go", "-C", filepath.Join(p.repo, "tools", "cosign"), "tool", "-n", "cosign").Env("GOWORK=off").Output(); err != nil {
 		return nil, fmt.Errorf("building the pinned cosign: %w", err)
 	}
 	dir := filepath.Join(pubRoot, "keys")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	if _, err := run(dir, []string{"COSIGN_PASSWORD=" + keyPassword}, p.cosign, "generate-key-pair"); err != nil {
+	if _, err := command.New(p.cosign, "generate-key-pair").In(dir).Env("COSIGN_PASSWORD=" + keyPassword).Output(); err != nil {
 		return nil, err
 	}
 	key, err := os.ReadFile(filepath.Join(dir, "cosign.key"))
@@ -182,7 +178,7 @@ func tagRelease(repo string) error {
 		"GIT_COMMITTER_NAME=release-e2e", "GIT_COMMITTER_EMAIL=release-e2e@localhost",
 	}
 	for _, version := range []string{publishRC, publishTag} {
-		if _, err := run(repo, env, filepath.Join(repo, "scripts", "tag.sh"), version); err != nil {
+		if _, err := command.New(filepath.Join(repo, "scripts", "tag.sh"), version).In(repo).Env(env...).Output(); err != nil {
 			return err
 		}
 	}
@@ -195,27 +191,12 @@ func tagRelease(repo string) error {
 }
 
 // runPublish runs scripts/publish-local.sh in repo with the arguments (for
-// goreleaser) and the extra environment, logging to logPath, and returns the
-// log.
-func runPublish(repo, logPath string, args []string, env ...string) ([]byte, error) {
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), snapshotTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(repo, "scripts", "publish-local.sh"), args...)
-	cmd.Dir = repo
-	cmd.Env = append(withoutEnv(os.Environ(), "GORELEASER_CURRENT_TAG", "IMAGE_PREFIX", "ALPINE_IMAGE", "GO_IMAGE"), env...)
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	cmd.WaitDelay = 10 * time.Second
-	start := time.Now()
-	runErr := cmd.Run()
-	fmt.Fprintf(os.Stderr, "release e2e: %s took %s (log %s)\n", filepath.Base(logPath), time.Since(start).Round(time.Second), logPath)
-	out, _ := os.ReadFile(logPath)
-	return out, runErr
+// goreleaser) and the extra environment, logging to logPath, and returns how
+// it ended and the log.
+func runPublish(repo, logPath string, args []string, env ...string) (command.Result, []byte, error) {
+	own := withoutEnv(os.Environ(), "GORELEASER_CURRENT_TAG", "IMAGE_PREFIX", "ALPINE_IMAGE", "GO_IMAGE")
+	c := command.New(filepath.Join(repo, "scripts", "publish-local.sh"), args...).In(repo).OnlyEnv(append(own, env...)...)
+	return runLogged(c, logPath)
 }
 
 // withoutEnv returns env without the named variables.
@@ -550,21 +531,20 @@ func TestPublishedImagesRun(t *testing.T) {
 			for _, tag := range imageTags(fl, version) {
 				refs = append(refs, p.prefix+"/"+fl.binary+":"+tag)
 			}
-			removeImages(t, refs...)
-			t.Cleanup(func() { removeImages(t, refs...) })
+			if err := docker.RemoveImages(refs...); err != nil {
+				t.Fatal(err)
+			}
+			docker.RemoveImagesOnCleanup(t, refs...)
 			for _, ref := range refs {
-				if _, ok := inspectImage(t, ref); ok {
+				if _, ok := docker.FindImage(t, ref); ok {
 					t.Fatalf("%s is in the engine before the pull", ref)
 				}
-				docker(t, "pull", "-q", ref)
+				docker.Must(t, "pull", "-q", ref)
 			}
 			for _, goarch := range arches {
 				ref := refs[0]
-				docker(t, "pull", "-q", "--platform", "linux/"+goarch, ref)
-				img, ok := inspectImage(t, ref)
-				if !ok {
-					t.Fatalf("%s missing after pull", ref)
-				}
+				docker.Must(t, "pull", "-q", "--platform", "linux/"+goarch, ref)
+				img := docker.InspectImage(t, ref)
 				if img.Architecture != goarch {
 					t.Errorf("%s for linux/%s is %s", ref, goarch, img.Architecture)
 				}
@@ -594,36 +574,13 @@ func checkReleaseLabels(t *testing.T, p *publishedRelease, fl flavour, labels ma
 func checkImageRuns(t *testing.T, fl flavour, ref, goarch, version string) {
 	t.Helper()
 	versionArg := map[string]string{"hello": "version", "calculator": "--version"}[fl.binary]
-	out := docker(t, "run", "--rm", "--platform", "linux/"+goarch, ref, versionArg)
+	out := docker.Must(t, "run", "--rm", "--platform", "linux/"+goarch, ref, versionArg)
 	if !strings.Contains(out, fl.binary) || !strings.Contains(out, version) {
 		t.Errorf("%s (%s) version: %q, want %s %s", ref, goarch, out, fl.binary, version)
 	}
 	if fl.binary == "calculator" {
-		if got := docker(t, "run", "--rm", "--platform", "linux/"+goarch, ref, "6 * 7"); got != "42" {
+		if got := docker.Must(t, "run", "--rm", "--platform", "linux/"+goarch, ref, "6 * 7"); got != "42" {
 			t.Errorf("%s (%s) '6 * 7' = %q, want 42", ref, goarch, got)
-		}
-	}
-}
-
-// docker runs the docker CLI and returns its trimmed output; it fails t on
-// error.
-func docker(t *testing.T, args ...string) string {
-	t.Helper()
-	out, err := run("", nil, "docker", args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// removeImages removes refs from the engine, if present.
-func removeImages(t *testing.T, refs ...string) {
-	t.Helper()
-	for _, ref := range refs {
-		if _, ok := inspectImage(t, ref); ok {
-			if out, err := exec.Command("docker", "image", "rm", "-f", ref).CombinedOutput(); err != nil {
-				t.Errorf("docker image rm %s: %v: %s", ref, err, out)
-			}
 		}
 	}
 }
@@ -657,7 +614,7 @@ func TestReleaseNotesFooter(t *testing.T) {
 				t.Errorf("%q does not run the released hello image", line)
 			}
 			server = shell(t, line)
-			t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", server).Run() })
+			docker.RemoveOnCleanup(t, server)
 		case strings.HasPrefix(line, "curl "):
 			if server == "" {
 				t.Fatalf("%q before any server was started", line)
@@ -683,7 +640,7 @@ func TestReleaseNotesFooter(t *testing.T) {
 // shell runs line with sh and returns its trimmed output.
 func shell(t *testing.T, line string) string {
 	t.Helper()
-	out, err := run("", nil, "sh", "-c", line)
+	out, err := command.New("sh", "-c", line).Output()
 	if err != nil {
 		t.Fatalf("%s: %v", line, err)
 	}
@@ -696,7 +653,7 @@ func retryShell(t *testing.T, line string, limit time.Duration) string {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
-		out, err := run("", nil, "sh", "-c", line)
+		out, err := command.New("sh", "-c", line).Output()
 		if err == nil {
 			return out
 		}
@@ -724,28 +681,27 @@ func TestPublishRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	startedRegistries = append(startedRegistries, addr)
-	if out, err := run(repo, nil, filepath.Join(repo, "scripts", "registry.sh"), "start", addr, "readonly"); err != nil {
+	if out, err := command.New(filepath.Join(repo, "scripts", "registry.sh"), "start", addr, "readonly").In(repo).Output(); err != nil {
 		t.Fatalf("starting a read-only registry: %v: %s", err, out)
 	}
 	// What comes before the push is checked by the first rehearsal: skip
 	// the packages, archives, SBOMs and signatures here.
 	skip := []string{"--skip=nfpm,archive,sbom,sign,before"}
-	out, err := runPublish(repo, filepath.Join(pubRoot, "refused.log"), skip,
+	r, out, err := runPublish(repo, filepath.Join(pubRoot, "refused.log"), skip,
 		"IMAGE_PREFIX="+addr+"/go-multistage",
 		// The stand-in base comes from the working registry.
 		"STANDIN_REGISTRY="+p.registry+"/go-multistage-standins")
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) {
-		t.Fatalf("publish-local to a read-only registry: err %v, want a non-zero exit; log:\n%s", err, lastLines(out, 30))
+	if err != nil || r.Code == 0 {
+		t.Fatalf("publish-local to a read-only registry: %v, exit status %d, want a non-zero exit; log:\n%s", err, r.Code, command.Tail(string(out), 30))
 	}
 	log := string(out)
 	for _, want := range []string{"could not build docker image", "publish-local: error: goreleaser release of " + publishTag + " failed"} {
 		if !strings.Contains(log, want) {
-			t.Errorf("the log does not say %q; last lines:\n%s", want, lastLines(out, 30))
+			t.Errorf("the log does not say %q; last lines:\n%s", want, command.Tail(string(out), 30))
 		}
 	}
 	if strings.Contains(log, "publish-local: released") || strings.Contains(log, "release succeeded") {
-		t.Errorf("a refused release was reported as a success:\n%s", lastLines(out, 30))
+		t.Errorf("a refused release was reported as a success:\n%s", command.Tail(string(out), 30))
 	}
 	body, _ := registryGet(t, addr, "/v2/_catalog")
 	var catalog struct {
@@ -767,8 +723,8 @@ func TestPublishSignatures(t *testing.T) {
 	sums := filepath.Join(p.dist, "checksums.txt")
 	bundle := sums + ".sigstore.json"
 	verifyBlob := func(file string) error {
-		_, err := run("", nil, p.cosign, "verify-blob", "--key", p.publicKey, "--bundle", bundle,
-			"--insecure-ignore-tlog=true", file)
+		_, err := command.New(p.cosign, "verify-blob", "--key", p.publicKey, "--bundle", bundle,
+			"--insecure-ignore-tlog=true", file).Output()
 		return err
 	}
 	if err := verifyBlob(sums); err != nil {
@@ -788,8 +744,8 @@ func TestPublishSignatures(t *testing.T) {
 	}
 
 	verifyImage := func(ref string) error {
-		_, err := run("", nil, p.cosign, "verify", "--key", p.publicKey, "--insecure-ignore-tlog=true",
-			"--allow-http-registry=true", ref)
+		_, err := command.New(p.cosign, "verify", "--key", p.publicKey, "--insecure-ignore-tlog=true",
+			"--allow-http-registry=true", ref).Output()
 		return err
 	}
 	version := strings.TrimPrefix(publishTag, "v")
@@ -805,10 +761,10 @@ func TestPublishSignatures(t *testing.T) {
 	// An image nobody signed, in the same registry.
 	signed := p.prefix + "/calculator:" + version
 	unsigned := p.prefix + "/unsigned:" + version
-	docker(t, "pull", "-q", signed)
-	docker(t, "tag", signed, unsigned)
-	t.Cleanup(func() { removeImages(t, signed, unsigned) })
-	docker(t, "push", "-q", unsigned)
+	docker.Must(t, "pull", "-q", signed)
+	docker.Must(t, "tag", signed, unsigned)
+	docker.RemoveImagesOnCleanup(t, signed, unsigned)
+	docker.Must(t, "push", "-q", unsigned)
 	if err := verifyImage(unsigned); err == nil {
 		t.Errorf("the unsigned image %s verified", unsigned)
 	}

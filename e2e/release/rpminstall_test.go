@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
 )
 
 // TestRPMInstall installs each amd64 rpm with rpm itself into a fresh root (a
@@ -19,7 +21,7 @@ import (
 func TestRPMInstall(t *testing.T) {
 	f := snapshot(t)
 	if _, err := exec.LookPath("rpm"); err != nil {
-		need(t, "rpm (Debian's rpm) not found: it installs the rpm packages")
+		command.Unavailable(t, "rpm (Debian's rpm) not found: it installs the rpm packages")
 	}
 	busybox := scratchShell(t)
 	asRoot := rootCommand(t, "installing an rpm into a scratch root")
@@ -36,7 +38,7 @@ func TestRPMInstall(t *testing.T) {
 				// rpm defaults to ~/.rpmdb); the scriptlets run chrooted into
 				// root, with its busybox sh.
 				argv := append(slices.Clone(asRoot), "rpm", "--root="+root, "--dbpath=/var/lib/rpm")
-				return run("", nil, argv[0], append(argv[1:], args...)...)
+				return command.New(argv[0], append(argv[1:], args...)...).Output()
 			}
 			mustRPM := func(args ...string) string {
 				t.Helper()
@@ -95,7 +97,7 @@ func TestRPMInstall(t *testing.T) {
 			mustRPM("--install", "--nodeps", f.path(pkg))
 			for _, conf := range confs {
 				argv := append(slices.Clone(asRoot), "sh", "-c", `echo "# edited" >>"$1"`, "sh", filepath.Join(root, conf))
-				if _, err := run("", nil, argv[0], argv[1:]...); err != nil {
+				if _, err := command.New(argv[0], argv[1:]...).Output(); err != nil {
 					t.Fatalf("editing %s: %v", conf, err)
 				}
 			}
@@ -121,8 +123,8 @@ func rootCommand(t *testing.T, what string) []string {
 	if os.Geteuid() == 0 {
 		return nil
 	}
-	if exec.Command("sudo", "-n", "true").Run() != nil {
-		need(t, what+" needs root or password-less sudo")
+	if _, err := command.New("sudo", "-n", "true").Output(); err != nil {
+		command.Unavailable(t, "%s needs root or password-less sudo", what)
 	}
 	return []string{"sudo", "-n"}
 }
@@ -133,7 +135,7 @@ func scratchShell(t *testing.T) string {
 	t.Helper()
 	busybox, err := exec.LookPath("busybox")
 	if err != nil {
-		need(t, "busybox (Debian's busybox-static) not found: the scratch root needs a shell")
+		command.Unavailable(t, "busybox (Debian's busybox-static) not found: the scratch root needs a shell")
 	}
 	return busybox
 }

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
 )
 
 // TestReproducible compares checksums.txt of the two runs byte for byte:
@@ -81,7 +83,7 @@ func TestChecksums(t *testing.T) {
 		t.Errorf("checksums.txt lists %q,\nwant %q", listed, want)
 	}
 
-	if out, err := run(f.dist, nil, "sha256sum", "--strict", "--check", "checksums.txt"); err != nil {
+	if out, err := command.New("sha256sum", "--strict", "--check", "checksums.txt").In(f.dist).Output(); err != nil {
 		t.Errorf("sha256sum --check: %v\n%s", err, out)
 	}
 }
@@ -123,7 +125,7 @@ func TestMetadata(t *testing.T) {
 // and rejects deprecation warnings.
 func TestGoReleaserCheck(t *testing.T) {
 	f := snapshot(t)
-	out, err := run(f.repo, []string{"NO_COLOR=1"}, "bash", "-c", "scripts/release-goreleaser.sh check 2>&1")
+	out, err := command.New("bash", "-c", "scripts/release-goreleaser.sh check 2>&1").In(f.repo).Env("NO_COLOR=1").Output()
 	if err != nil {
 		t.Fatalf("goreleaser check: %v\n%s", err, out)
 	}

@@ -1,10 +1,7 @@
 package release
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
 )
 
 // gitEnv makes git ignore the user's and the system's configuration (signing,
@@ -34,7 +33,7 @@ type gitRepo struct {
 // fails the test.
 func (r gitRepo) git(args ...string) string {
 	r.t.Helper()
-	out, err := run(r.dir, gitEnv, "git", args...)
+	out, err := command.New("git", args...).In(r.dir).Env(gitEnv...).Output()
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -63,7 +62,7 @@ func (r gitRepo) commit(subject string) {
 // goModEdit runs go mod edit on the go.mod of module directory dir.
 func (r gitRepo) goModEdit(dir string, args ...string) {
 	r.t.Helper()
-	if _, err := run(filepath.Join(r.dir, dir), []string{"GOFLAGS=", "GOWORK=off"}, "go", append([]string{"mod", "edit"}, args...)...); err != nil {
+	if _, err := command.New("go", append([]string{"mod", "edit"}, args...)...).In(filepath.Join(r.dir, dir)).Env("GOFLAGS=", "GOWORK=off").Output(); err != nil {
 		r.t.Fatal(err)
 	}
 }
@@ -92,7 +91,7 @@ func (r gitRepo) tags() []string {
 // root uses, such as "hello": the modules a release tags.
 func workModules(t *testing.T, root string) []string {
 	t.Helper()
-	out, err := run(root, []string{"GOFLAGS=", "GOWORK="}, "go", "work", "edit", "-json", "go.work")
+	out, err := command.New("go", "work", "edit", "-json", "go.work").In(root).Env("GOFLAGS=", "GOWORK=").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,40 +149,18 @@ func goMods(modules []string) []string {
 	return names
 }
 
-// cmdResult is how a command ended and what it printed.
-type cmdResult struct {
-	code           int
-	stdout, stderr string
-}
-
 // runTag runs scripts/tag.sh of the repository with args.
-func runTag(t *testing.T, r gitRepo, args ...string) cmdResult {
+func runTag(t *testing.T, r gitRepo, args ...string) command.Result {
 	t.Helper()
 	return runExit(t, r.dir, filepath.Join(r.dir, "scripts", "tag.sh"), args...)
 }
 
-// runExit runs a command with gitEnv and returns how it ended; only a
-// command that cannot start fails the test.
-func runExit(t *testing.T, dir, name string, args ...string) cmdResult {
+// runExit runs a command with gitEnv, logs what it printed and returns how
+// it ended; only a command that cannot start (or hangs) fails the test.
+func runExit(t *testing.T, dir, name string, args ...string) command.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), gitEnv...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	t.Logf("%s %q: stdout:\n%s\nstderr:\n%s", filepath.Base(name), args, stdout.String(), stderr.String())
-	res := cmdResult{stdout: stdout.String(), stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		res.code = exit.ExitCode()
-	default:
-		t.Fatalf("%s %q: %v", name, args, err)
-	}
+	res := command.New(name, args...).In(dir).Env(gitEnv...).Timeout(time.Minute).Run(t)
+	t.Logf("%s %q: stdout:\n%s\nstderr:\n%s", filepath.Base(name), args, res.Stdout, res.Stderr)
 	return res
 }
 
@@ -212,7 +189,7 @@ func pushCommands(version string, modules []string) string {
 func TestTagScript(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
-		need(t, "git not found in PATH")
+		command.Unavailable(t, "git not found in PATH")
 	}
 
 	// lockstep prepares a release's tags on HEAD, as the script makes them.
@@ -269,7 +246,7 @@ func TestTagScript(t *testing.T) {
 			name: "a fourth module: the push is split",
 			prepare: func(r gitRepo, _ []string) {
 				r.write("web/go.mod", "module github.com/go-multistage/multistage/web\n\ngo 1.26\n")
-				if _, err := run(r.dir, []string{"GOFLAGS=", "GOWORK="}, "go", "work", "edit", "-use=./web"); err != nil {
+				if _, err := command.New("go", "work", "edit", "-use=./web").In(r.dir).Env("GOFLAGS=", "GOWORK=").Output(); err != nil {
 					r.t.Fatal(err)
 				}
 				r.commit("feat: web module")
@@ -352,7 +329,7 @@ func TestTagScript(t *testing.T) {
 			}
 			before := r.tags()
 			res := runTag(t, r, tt.args...)
-			code, stderr := res.code, res.stderr
+			code, stderr := res.Code, res.Stderr
 			if tt.refusal != "" {
 				if code != 2 {
 					t.Errorf("exit code %d, want 2 (refusal)", code)
@@ -370,8 +347,8 @@ func TestTagScript(t *testing.T) {
 			}
 			modules = workModules(t, r.dir)
 			version := tt.args[0]
-			if want := pushCommands(version, modules); !strings.Contains(res.stdout, want) {
-				t.Errorf("standard output does not tell how to push:\n%s\nwant:\n%s", res.stdout, want)
+			if want := pushCommands(version, modules); !strings.Contains(res.Stdout, want) {
+				t.Errorf("standard output does not tell how to push:\n%s\nwant:\n%s", res.Stdout, want)
 			}
 			want := before
 			for _, v := range tt.onHead {
@@ -403,24 +380,24 @@ func TestMakeTag(t *testing.T) {
 	t.Parallel()
 	for _, tool := range []string{"git", "make"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			need(t, tool+" not found in PATH")
+			command.Unavailable(t, "%s not found in PATH", tool)
 		}
 	}
 	r, modules := newTagRepo(t)
 	r.tag(releaseTags("v1.2.3", modules)...)
 	r.commit("fix: after v1.2.3")
 
-	if res := runExit(t, r.dir, "make", "--no-print-directory", "tag"); res.code == 0 || !strings.Contains(res.stderr, "usage: make tag VERSION=") {
-		t.Errorf("make tag without VERSION: exit %d, standard error %q; want a usage error", res.code, res.stderr)
+	if res := runExit(t, r.dir, "make", "--no-print-directory", "tag"); res.Code == 0 || !strings.Contains(res.Stderr, "usage: make tag VERSION=") {
+		t.Errorf("make tag without VERSION: exit %d, standard error %q; want a usage error", res.Code, res.Stderr)
 	}
-	if res := runExit(t, r.dir, "make", "--no-print-directory", "tag", "VERSION=v1.2.2"); res.code == 0 {
+	if res := runExit(t, r.dir, "make", "--no-print-directory", "tag", "VERSION=v1.2.2"); res.Code == 0 {
 		t.Errorf("make tag VERSION=v1.2.2 after v1.2.3 succeeded")
 	}
 	if got, want := r.tags(), releaseTags("v1.2.3", modules); !slices.Equal(got, want) {
 		t.Fatalf("refused make tag changed the tags: %q, want %q", got, want)
 	}
-	if res := runExit(t, r.dir, "make", "--no-print-directory", "tag", "VERSION=v1.2.4"); res.code != 0 {
-		t.Fatalf("make tag VERSION=v1.2.4: exit %d: %s", res.code, res.stderr)
+	if res := runExit(t, r.dir, "make", "--no-print-directory", "tag", "VERSION=v1.2.4"); res.Code != 0 {
+		t.Fatalf("make tag VERSION=v1.2.4: exit %d: %s", res.Code, res.Stderr)
 	}
 	want := slices.Sorted(slices.Values(append(releaseTags("v1.2.3", modules), releaseTags("v1.2.4", modules)...)))
 	if got := r.tags(); !slices.Equal(got, want) {
@@ -429,7 +406,7 @@ func TestMakeTag(t *testing.T) {
 
 	// Local builds take their version from git describe, which must pick
 	// the release tag, not a module tag on the same commit.
-	out, err := run(r.dir, gitEnv, "make", "--no-print-directory", "-n", "build-"+modules[0])
+	out, err := command.New("make", "--no-print-directory", "-n", "build-"+modules[0]).In(r.dir).Env(gitEnv...).Output()
 	if err != nil {
 		t.Fatal(err)
 	}

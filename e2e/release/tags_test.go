@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
 )
 
 // gitOnlySections are the top-level sections of .goreleaser.yaml that
@@ -74,7 +76,7 @@ func runVersionRelease(t *testing.T, goreleaser, repo, config string, snapshot b
 		args = append(args, "--snapshot")
 	}
 	cmd := []string{"env", "-u", "GORELEASER_CURRENT_TAG", "-u", "GORELEASER_PREVIOUS_TAG", "-u", "GITHUB_TOKEN", "-u", "GORELEASER_FORCE_TOKEN", goreleaser}
-	out, err := run(repo, append([]string{"NO_COLOR=1"}, gitEnv...), cmd[0], append(cmd[1:], args...)...)
+	out, err := command.New(cmd[0], append(cmd[1:], args...)...).In(repo).Env("NO_COLOR=1").Env(gitEnv...).Output()
 	if err != nil {
 		t.Fatalf("goreleaser %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -108,7 +110,7 @@ func TestGoReleaserTags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	goreleaser, err := run(root, []string{"GOWORK=off"}, "go", "-C", "tools", "tool", "-n", "goreleaser")
+	goreleaser, err := command.New("go", "-C", "tools", "tool", "-n", "goreleaser").In(root).Env("GOWORK=off").Output()
 	if err != nil {
 		t.Fatalf("building the pinned GoReleaser: %v", err)
 	}
@@ -124,8 +126,8 @@ func TestGoReleaserTags(t *testing.T) {
 	modules := workModules(t, r.dir)
 	release := func(version string) {
 		t.Helper()
-		if res := runTag(t, r, version); res.code != 0 {
-			t.Fatalf("scripts/tag.sh %s: exit %d: %s", version, res.code, res.stderr)
+		if res := runTag(t, r, version); res.Code != 0 {
+			t.Fatalf("scripts/tag.sh %s: exit %d: %s", version, res.Code, res.Stderr)
 		}
 	}
 

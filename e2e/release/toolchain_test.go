@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
 )
 
 // The Go toolchain that builds releases is named once, by the toolchain line
@@ -228,7 +230,7 @@ func TestToolchainPin(t *testing.T) {
 			if file == "go.work" {
 				cmd = "work"
 			}
-			out, err := run(root, []string{"GOFLAGS=", "GOWORK="}, "go", cmd, "edit", "-json", file)
+			out, err := command.New("go", cmd, "edit", "-json", file).In(root).Env("GOFLAGS=", "GOWORK=").Output()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -399,17 +401,17 @@ func TestMakeUsesPinnedToolchain(t *testing.T) {
 	}
 	t.Parallel()
 	root, pin := pinnedToolchain(t)
-	if got, err := run(root, []string{"GOTOOLCHAIN=local"}, "go", "env", "GOVERSION"); err != nil || got != pin {
-		need(t, fmt.Sprintf("the local Go is %s (%v), not the pinned %s: the test does not download toolchains", got, err, pin))
+	if got, err := command.New("go", "env", "GOVERSION").In(root).Env("GOTOOLCHAIN=local").Output(); err != nil || got != pin {
+		command.Unavailable(t, "the local Go is %s (%v), not the pinned %s: the test does not download toolchains", got, err, pin)
 	}
 	clone := filepath.Join(t.TempDir(), "repo")
 	if err := cloneWorkingTree(root, clone); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := run(clone, []string{"GOTOOLCHAIN=go1.99.0"}, "make", "--no-print-directory", "build-calculator"); err != nil {
+	if out, err := command.New("make", "--no-print-directory", "build-calculator").In(clone).Env("GOTOOLCHAIN=go1.99.0").Output(); err != nil {
 		t.Fatalf("make build-calculator with GOTOOLCHAIN=go1.99.0 in the environment: %v\n%s", err, out)
 	}
-	out, err := run(clone, nil, "go", "version", filepath.Join(clone, "bin", "calculator"))
+	out, err := command.New("go", "version", filepath.Join(clone, "bin", "calculator")).In(clone).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
