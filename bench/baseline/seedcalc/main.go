@@ -8,6 +8,9 @@
 // seed loops forever at end of input, and it loses piped lines by making a new
 // buffered reader for every line. Here one reader serves all lines and end of
 // input ends the program with status 0.
+//
+// It must not change anything else of the seed's program, or import more
+// than the seed does: it is the baseline our calculator is timed against.
 package main
 
 import (

@@ -15,6 +15,10 @@
 //	                     header limit, to measure what those cost on their own
 //
 // Any other value of SEED_TIMEOUTS is an error: exit status 2.
+//
+// It must not gain anything else of hello's (logs, signal handling, a flag
+// set), nor be copied: every other place that needs seed 000's server builds
+// or runs this one.
 package main
 
 import (

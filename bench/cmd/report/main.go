@@ -8,6 +8,10 @@
 // It exits 0 when every measurement ran (whether or not the targets were
 // met: misses are reported in the report), 1 when a measurement could not
 // run (the report is still written and says which), and 2 on bad usage.
+//
+// It only wires: flags and environment into [harness.Config], the report and
+// chart onto disk, the exit code. It must not measure anything itself, and
+// a missed target must not change its exit status.
 package main
 
 import (

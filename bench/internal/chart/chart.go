@@ -1,5 +1,8 @@
 // Package chart draws horizontal bar charts as standalone SVG, with no
 // dependency beyond the standard library, for the benchmark report.
+//
+// It must not know what the bars measure (the harness labels them) or
+// write files: it returns the SVG's bytes.
 package chart
 
 import (

@@ -4,6 +4,10 @@
 //
 // Every engine is timed as a user who sees each expression once would call
 // it: parse (compile) and evaluate together.
+//
+// It is the only package that imports the peer engines (expr-lang/expr,
+// govaluate), and it must not put an expression in the table that the
+// three read differently (no ^, which govaluate reads as XOR).
 package engines
 
 import (

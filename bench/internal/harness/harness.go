@@ -4,6 +4,10 @@
 // peers measured in the same run, and the request counts of a rolling
 // update on a swarm. Missed targets become rows in the report;
 // a measurement that cannot run becomes an error in its section.
+//
+// It must not read flags or the environment for its settings ([Config]
+// carries them all), write the report file or decide the exit status: those
+// are cmd/report's. A missed target must not become an error.
 package harness
 
 import (

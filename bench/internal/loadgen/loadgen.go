@@ -7,6 +7,10 @@
 // wrk cannot make that distinction: once a listener closes, wrk 4.1 counts
 // its refused reconnections as read or write errors, mixed with requests the
 // server dropped.
+//
+// It must not retry a request or use net/http's client, which retries
+// idempotent requests on its own and would hide the drops it is there to
+// count.
 package loadgen
 
 import (

@@ -1,5 +1,8 @@
 // Package markdown writes the small pieces of GitHub-flavoured Markdown the
 // benchmark report is made of.
+//
+// It must not know the report's content: it escapes and lays out the text
+// it is given.
 package markdown
 
 import (

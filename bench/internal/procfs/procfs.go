@@ -1,5 +1,7 @@
 // Package procfs reads memory figures of a running process from Linux's
 // /proc/PID/status.
+//
+// It must not start or signal processes: it only reads their status.
 package procfs
 
 import (

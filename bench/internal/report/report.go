@@ -1,6 +1,9 @@
 // Package report holds the results of a benchmark run and renders them as
 // the Markdown report: per measurement a table of target, measured value and
 // verdict, then the details.
+//
+// It must not measure, run commands or do I/O: it is the report's model and
+// its Markdown, nothing more.
 package report
 
 import (

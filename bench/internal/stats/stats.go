@@ -1,5 +1,8 @@
 // Package stats summarises repeated measurements: medians, ranges and the
 // per-round ratios that make interleaved runs comparable on a noisy machine.
+//
+// It must not format units or judge targets: it returns numbers (and
+// [Summary.Format] a plain median and range).
 package stats
 
 import (

@@ -1,6 +1,9 @@
 // Package symsize shows where the bytes of a Go binary go: it reads the ELF
 // symbol table (the same sizes `go tool nm -size` prints) and adds the sizes
 // up by Go package and by module.
+//
+// It must not build binaries or run go commands: it reads the file it is
+// given, and the caller maps packages to modules.
 package symsize
 
 import (

@@ -2,6 +2,9 @@
 //
 // wrk's human-readable output is not a stable format, so Run hands wrk a Lua
 // script (summary.lua) whose done hook prints the summary as one JSON line.
+//
+// It must not read wrk's human-readable output, or decide what a result
+// means for a target: it runs wrk and returns its numbers.
 package wrk
 
 import (

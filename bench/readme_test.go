@@ -1,0 +1,123 @@
+// Package bench_test keeps README.md's layout table and the packages' doc
+// comments in step with the module's folders.
+package bench_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"go/parser"
+	"go/token"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// modulePackages returns the module's packages, as go list sees them: each
+// folder, slash-separated and relative to the module, with its Go files
+// other than tests.
+func modulePackages(t *testing.T) map[string][]string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json=Dir,GoFiles", "./...")
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgs := map[string][]string{}
+	for dec := json.NewDecoder(bytes.NewReader(out)); dec.More(); {
+		var p struct {
+			Dir     string
+			GoFiles []string
+		}
+		if err := dec.Decode(&p); err != nil {
+			t.Fatalf("go list's output: %v", err)
+		}
+		rel, err := filepath.Rel(wd, p.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range p.GoFiles {
+			pkgs[filepath.ToSlash(rel)] = append(pkgs[filepath.ToSlash(rel)], filepath.Join(p.Dir, name))
+		}
+	}
+	return pkgs
+}
+
+// layoutRow is a row of README.md's layout table that names a package.
+type layoutRow struct{ path, what, mustNot string }
+
+// readmeLayout returns the rows of README.md's layout table whose path is
+// a package folder (cmd/…, internal/…, baseline/… without a file name).
+func readmeLayout(t *testing.T) []layoutRow {
+	t.Helper()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, layout, ok := strings.Cut(string(b), "\n## Layout\n")
+	if !ok {
+		t.Fatal(`README.md has no "## Layout" section`)
+	}
+	layout, _, _ = strings.Cut(layout, "\n## ")
+	pkgPath := regexp.MustCompile("^`((?:cmd|internal|baseline)/[a-z0-9]+)`$")
+	var rows []layoutRow
+	for _, line := range strings.Split(layout, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) != 5 {
+			continue
+		}
+		m := pkgPath.FindStringSubmatch(strings.TrimSpace(cells[1]))
+		if m == nil {
+			continue
+		}
+		rows = append(rows, layoutRow{m[1], strings.TrimSpace(cells[2]), strings.TrimSpace(cells[3])})
+	}
+	return rows
+}
+
+// TestReadmeLayoutListsEveryPackage: the README's layout table has one row
+// for each package of the module, saying what it is for and what it must
+// not do, and none for a package that is gone.
+func TestReadmeLayoutListsEveryPackage(t *testing.T) {
+	var inReadme []string
+	for _, r := range readmeLayout(t) {
+		inReadme = append(inReadme, r.path)
+		if r.what == "" || r.mustNot == "" {
+			t.Errorf("README.md's layout row for %s leaves %q or %q empty", r.path, "for", "must not")
+		}
+	}
+	inTree := slices.Sorted(maps.Keys(modulePackages(t)))
+	slices.Sort(inReadme)
+	if len(inTree) < 13 || !slices.Equal(inReadme, inTree) {
+		t.Errorf("README.md's layout lists %q; the packages are %q", inReadme, inTree)
+	}
+}
+
+// TestPackagesSayWhatTheyMustNotDo: every package of the module has one
+// doc comment, which says what the package must not do.
+func TestPackagesSayWhatTheyMustNotDo(t *testing.T) {
+	for dir, files := range modulePackages(t) {
+		var docs []string
+		for _, file := range files {
+			f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.PackageClauseOnly|parser.ParseComments)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Doc != nil {
+				docs = append(docs, strings.Join(strings.Fields(f.Doc.Text()), " "))
+			}
+		}
+		if len(docs) != 1 || !strings.Contains(docs[0], "must not") {
+			t.Errorf("%s: want one package doc comment, saying what the package must not do; have %q", dir, docs)
+		}
+	}
+}
