@@ -10,6 +10,9 @@
 // internal/callgrind). bench/scripts/hello-callgrind.sh runs it.
 //
 // Exit status: 0, 1 if a file cannot be read, 2 on bad usage.
+//
+// It only wires the command line to package callgrind; it must not run
+// valgrind or the profiled program (the script does).
 package main
 
 import (

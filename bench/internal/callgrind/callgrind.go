@@ -9,6 +9,9 @@
 // address of every instruction counted, and the address says which function
 // it belongs to whatever the stack looked like. [SelfCosts] reads those
 // addresses; [Symbols.Attribute] maps them to the binary's functions.
+//
+// It must not trust callgrind's inferred call stacks or inclusive costs,
+// and must not run valgrind: it reads the files it is given.
 package callgrind
 
 import (
