@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/go-multistage/multistage/calculator/internal/syncbuf"
+	"github.com/go-multistage/multistage/calculator/internal/testonly/syncbuf"
 )
 
 // fakeTerminal records what the interactive mode does with the terminal.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"github.com/go-multistage/multistage/calculator/internal/syncbuf"
+	"github.com/go-multistage/multistage/calculator/internal/testonly/syncbuf"
 )
 
 // result is what one ReadLine returned.
