@@ -1,6 +1,11 @@
 // Command calculator evaluates arithmetic expressions exactly: from its
 // arguments, from the lines of standard input, or at an interactive
 // prompt when run in a terminal. See README.md, or run calculator --help.
+//
+// Package main only wires the process to package cli: it opens the
+// terminal, makes the signals that end the program restore it, and exits
+// with the status cli.Run returns. It must not hold logic of its own, which
+// only an exec'd binary could test.
 package main
 
 import (

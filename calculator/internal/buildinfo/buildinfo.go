@@ -10,6 +10,11 @@
 // binary (main module version, vcs.revision, vcs.time: what
 // runtime/debug.ReadBuildInfo returns), then to "dev", "none" and
 // "unknown".
+//
+// It must not call runtime/debug.ReadBuildInfo, which links fmt (about
+// 200 KB), nor os.ReadFile, whose Stat links the time zone code: it reads
+// the toolchain's record from the program's own executable itself. It must
+// not depend on the rest of the calculator.
 package buildinfo
 
 import (

@@ -1,6 +1,13 @@
 // Package cli is the calculator's command line: options, the three modes
 // (arguments, lines from standard input, interactive terminal) and their
 // input and output. The arithmetic is package expr's.
+//
+// [Run] must not touch the process: no os.Args, os.Stdin, os.Stdout,
+// signal handlers that end the program, or os.Exit. Everything comes in as
+// its arguments, the terminal as a [Terminal], so that tests run it
+// in-process with a fake one; [OpenTerminal] and [Output] adapt the files
+// that package main hands over. Like the rest of the calculator, it must
+// not import fmt.
 package cli
 
 import (

@@ -15,6 +15,10 @@
 // lines; Ctrl-U and Ctrl-K erase before and after the cursor, Ctrl-W the
 // word before it; Ctrl-L clears the screen; Ctrl-C abandons the line;
 // Ctrl-D on an empty line ends the input. Other Alt keys do nothing.
+//
+// It must not import fmt, directly or through x/term's Terminal, and must
+// not know what the lines mean: it reads and draws them on the reader and
+// writer it is given, and the caller puts the terminal in raw mode.
 package lineedit
 
 import (
