@@ -99,35 +99,23 @@ func (c *calc) gcd(x, y *big.Int) *big.Int {
 	return new(big.Int).GCD(nil, nil, x, y)
 }
 
-func (c *calc) mulInt(x, y *big.Int) *big.Int {
-	if !c.charge(mulCost(ordered(x, y))) {
+// binary charges the cost of the binary operation op, whose cost function
+// is cost, on x and y, then returns op's result as a new integer.
+func (c *calc) binary(cost func(m, n int64) int64, op func(z, x, y *big.Int) *big.Int, x, y *big.Int) *big.Int {
+	if !c.charge(cost(ordered(x, y))) {
 		return big.NewInt(1)
 	}
-	return new(big.Int).Mul(x, y)
+	return op(new(big.Int), x, y)
 }
 
-func (c *calc) addInt(x, y *big.Int) *big.Int {
-	if !c.charge(addCost(ordered(x, y))) {
-		return big.NewInt(1)
-	}
-	return new(big.Int).Add(x, y)
-}
+func (c *calc) mulInt(x, y *big.Int) *big.Int { return c.binary(mulCost, (*big.Int).Mul, x, y) }
+func (c *calc) addInt(x, y *big.Int) *big.Int { return c.binary(addCost, (*big.Int).Add, x, y) }
 
 // quoInt returns x/y truncated; y must not be 0.
-func (c *calc) quoInt(x, y *big.Int) *big.Int {
-	if !c.charge(quoCost(ordered(x, y))) {
-		return big.NewInt(1)
-	}
-	return new(big.Int).Quo(x, y)
-}
+func (c *calc) quoInt(x, y *big.Int) *big.Int { return c.binary(quoCost, (*big.Int).Quo, x, y) }
 
 // remInt returns x - y·trunc(x/y); y must not be 0.
-func (c *calc) remInt(x, y *big.Int) *big.Int {
-	if !c.charge(quoCost(ordered(x, y))) {
-		return big.NewInt(1)
-	}
-	return new(big.Int).Rem(x, y)
-}
+func (c *calc) remInt(x, y *big.Int) *big.Int { return c.binary(quoCost, (*big.Int).Rem, x, y) }
 
 // expInt returns x**k, which is expected to have about w words: it costs
 // about as much as a few multiplications of numbers of that size.

@@ -269,38 +269,30 @@ func (p *parser) next() {
 	}
 	c := src[p.pos]
 	p.pos++
-	switch c {
-	case '+':
-		p.tok = tokPlus
-	case '-':
-		p.tok = tokMinus
-	case '*':
-		p.tok = tokStar
-	case '/':
-		p.tok = tokSlash
-	case '%':
-		p.tok = tokPercent
-	case '^':
-		p.tok = tokCaret
-	case '(':
-		p.tok = tokLParen
-	case ')':
-		p.tok = tokRParen
-	case '#':
+	if t := symbols[c]; t != tokEOF {
+		p.tok = t
+		return
+	}
+	switch {
+	case c == '#':
 		// A comment runs to the end of the input.
 		p.tok = tokEOF
 		p.pos = len(src)
+	case isDigit(c) || c == '.':
+		p.number()
+	case isLetter(c):
+		p.name()
 	default:
-		switch {
-		case isDigit(c) || c == '.':
-			p.number()
-		case isLetter(c):
-			p.name()
-		default:
-			_, n := utf8.DecodeRuneInString(src[p.start:])
-			p.fail(p.start, "unexpected "+quote(src[p.start:p.start+n]))
-		}
+		_, n := utf8.DecodeRuneInString(src[p.start:])
+		p.fail(p.start, "unexpected "+quote(src[p.start:p.start+n]))
 	}
+}
+
+// symbols is the token of each one-byte operator and parenthesis, and
+// tokEOF for every other byte.
+var symbols = [256]token{
+	'+': tokPlus, '-': tokMinus, '*': tokStar, '/': tokSlash, '%': tokPercent,
+	'^': tokCaret, '(': tokLParen, ')': tokRParen,
 }
 
 // name reads a name; "ans" is the only one.
