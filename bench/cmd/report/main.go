@@ -109,6 +109,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		fmt.Fprintln(stderr, "report:", err)
 		return 2
 	}
+	// Before hours of measuring: the report must have somewhere to go.
+	reportPath, err := prepareReport(bench, o.reportPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "report:", err)
+		return 1
+	}
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 	}
@@ -131,10 +137,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		r.Mode = "quick (BENCH_QUICK=1): fewer rounds and shorter runs, to keep the harness working in CI; its numbers are indicative only"
 	}
 	r.Notes = notes(o)
-	reportPath := filepath.Join(bench, o.reportPath)
-	if filepath.IsAbs(o.reportPath) {
-		reportPath = o.reportPath
-	}
 	if svg != nil {
 		r.Chart = "chart.svg"
 		if err := os.WriteFile(filepath.Join(filepath.Dir(reportPath), r.Chart), svg, 0o644); err != nil {
@@ -148,6 +150,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	logf("wrote %s", reportPath)
 	return summarize(r, stderr)
+}
+
+// prepareReport returns where the report goes, path taken relative to the
+// bench directory unless it is absolute, and makes its directory.
+func prepareReport(bench, path string) (string, error) {
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(bench, path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", fmt.Errorf("report directory: %w", err)
+	}
+	return path, nil
 }
 
 // summarize prints the misses and failures and returns the exit code.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -66,6 +67,31 @@ func TestNotes(t *testing.T) {
 	}
 	if n := notes(options{serverCPU: "0", loadCPU: "0"}); len(n) != 2 || !strings.Contains(n[1], "same CPU") {
 		t.Errorf("same CPU: %v", n)
+	}
+}
+
+func TestPrepareReport(t *testing.T) {
+	bench := t.TempDir()
+	got, err := prepareReport(bench, filepath.Join("out", "new", "REPORT.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(bench, "out", "new", "REPORT.md"); got != want {
+		t.Errorf("path %q, want %q", got, want)
+	}
+	if fi, err := os.Stat(filepath.Dir(got)); err != nil || !fi.IsDir() {
+		t.Errorf("report directory not made: %v", err)
+	}
+	abs := filepath.Join(t.TempDir(), "a", "R.md")
+	if got, err := prepareReport(bench, abs); err != nil || got != abs {
+		t.Errorf("absolute path: %q, %v; want %q", got, err, abs)
+	}
+	file := filepath.Join(bench, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := prepareReport(bench, filepath.Join("file", "R.md")); err == nil {
+		t.Error("a report under a regular file: no error")
 	}
 }
 
