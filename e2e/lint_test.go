@@ -74,6 +74,26 @@ func New() *echo.Echo { return echo.New() }
 	if strings.Contains(hello, "server.go") {
 		t.Errorf("golangci-lint on hello reported hello/internal/server, the package allowed to import echo:\n%s", hello)
 	}
+
+	// e2e: commands run through internal/command, the one runner.
+	writeFile(t, filepath.Join(dir, "e2e", "go.mod"), "module github.com/go-multistage/multistage/e2e\n\ngo 1.26.0\n")
+	runner := `// Package %s runs a command.
+package %s
+
+import "os/exec"
+
+// Run runs true.
+func Run() error { return exec.Command("true").Run() }
+`
+	writeFile(t, filepath.Join(dir, "e2e", "internal", "command", "command.go"), strings.ReplaceAll(runner, "%s", "command"))
+	writeFile(t, filepath.Join(dir, "e2e", "deploy", "deploy.go"), strings.ReplaceAll(runner, "%s", "deploy"))
+	e2e := runLint(t, golangci, config, filepath.Join(dir, "e2e"))
+	if want := "deploy.go:7:27: use of `exec.Command` forbidden because \"in e2e, run commands with e2e/internal/command"; !strings.Contains(e2e, want) {
+		t.Errorf("golangci-lint on e2e did not report %q; it said:\n%s", want, e2e)
+	}
+	if strings.Contains(e2e, "command.go") {
+		t.Errorf("golangci-lint on e2e reported e2e/internal/command, the package that runs commands:\n%s", e2e)
+	}
 }
 
 // pinnedGolangci returns the path of the golangci-lint pinned in

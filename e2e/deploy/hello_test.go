@@ -73,7 +73,7 @@ type liveHello struct {
 // -addr 127.0.0.1:0, and waits for it to log its address.
 func startHello(t *testing.T, env []string) *liveHello {
 	t.Helper()
-	cmd := exec.Command(helloBinary(t), "-addr", "127.0.0.1:0")
+	cmd := exec.Command(helloBinary(t), "-addr", "127.0.0.1:0") //nolint:forbidigo // a server kept running beside the test, killed at its end
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -251,7 +251,7 @@ func runInstall(t *testing.T, script []byte, r installRun) installResult {
 		}
 		argv = append([]string{setarch, r.setarch}, argv...)
 	}
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...) //nolint:forbidigo // its own process group, which the interrupt case signals
 	cmd.Dir = dir
 	cmd.Stdin = bytes.NewReader(script)
 	cmd.Env = []string{"PATH=" + path, "TMPDIR=" + res.tmpdir, "HOME=" + dir}
