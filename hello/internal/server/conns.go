@@ -34,8 +34,9 @@ const (
 const silentAfter = 200 * time.Millisecond
 
 // lastLook is how long an interrupted connection that looked silent gets to
-// deliver bytes that had already arrived: an expired deadline fails a read
-// before it looks at the socket.
+// deliver bytes that had already arrived, where the socket cannot be peeked
+// at (see [unread]): an expired deadline fails a read before it looks at the
+// socket.
 const lastLook = 5 * time.Millisecond
 
 // tracker holds the open connections.
@@ -135,8 +136,16 @@ func (c *trackedConn) rearmRead() bool {
 				return false // silent: close
 			}
 			c.looked = true
-			c.readSet, c.readExpired = time.Now().Add(lastLook).UnixNano(), false
-			return c.Conn.SetReadDeadline(time.Unix(0, c.readSet)) == nil
+			waiting, known := unread(c.Conn)
+			if !known {
+				c.readSet, c.readExpired = time.Now().Add(lastLook).UnixNano(), false
+				return c.Conn.SetReadDeadline(time.Unix(0, c.readSet)) == nil
+			}
+			if !waiting {
+				return false // silent: close
+			}
+			// The next request had arrived, unread: it has begun.
+			c.got.Store(true)
 		}
 		c.interrupted.Store(false)
 		if g := c.t.grace.Load(); g != 0 && (want == 0 || want > g) {
