@@ -472,7 +472,7 @@ const digitPairs = "00010203040506070809" +
 	"90919293949596979899"
 
 // appendString appends s as a quoted JSON string. Invalid UTF-8 becomes
-// U+FFFD; control characters and U+2028/U+2029 are escaped, as in
+// U+FFFD (written as log/slog writes it, see invalidUTF8); control characters and U+2028/U+2029 are escaped, as in
 // encoding/json without HTML escaping.
 func appendString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
@@ -531,7 +531,7 @@ func appendEscaped(buf []byte, s string, i int) []byte {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			buf = append(buf, s[start:i]...)
-			buf = append(buf, `\ufffd`...)
+			buf = append(buf, invalidUTF8...)
 		case r == '\u2028' || r == '\u2029':
 			buf = append(buf, s[start:i]...)
 			buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
