@@ -201,6 +201,55 @@ func TestRenovateFindsEveryPin(t *testing.T) {
 	}
 }
 
+// TestRenovateFindsToolchain applies renovate.json's golang-version patterns
+// as TestRenovateFindsEveryPin applies the docker ones: they must find the
+// toolchain line of go.work and the ARG GO_TOOLCHAIN default of each product
+// Dockerfile, each once, so that one pull request moves every copy.
+func TestRenovateFindsToolchain(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repoRoot, "renovate.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg renovateConfig
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		t.Fatalf("renovate.json: %v", err)
+	}
+	var files, matchers []*regexp.Regexp
+	for _, m := range cfg.CustomManagers {
+		if m.CustomType == "regex" && m.DatasourceTemplate == "golang-version" {
+			for _, p := range m.ManagerFilePatterns {
+				files = append(files, jsRegexp(t, p))
+			}
+			for _, s := range m.MatchStrings {
+				matchers = append(matchers, compile(t, s))
+			}
+		}
+	}
+	var pin string
+	for _, rel := range []string{"go.work", "Dockerfile.hello", "Dockerfile.calculator"} {
+		if !slices.ContainsFunc(files, func(re *regexp.Regexp) bool { return re.MatchString(rel) }) {
+			t.Errorf("%s: no golang-version managerFilePatterns of renovate.json matches it", rel)
+			continue
+		}
+		content, err := os.ReadFile(filepath.Join(repoRoot, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []string
+		for _, re := range matchers {
+			for _, m := range re.FindAllStringSubmatch(string(content), -1) {
+				found = append(found, group(re, m, "currentValue"))
+			}
+		}
+		if rel == "go.work" && len(found) == 1 {
+			pin = found[0]
+		}
+		if len(found) != 1 || found[0] != pin {
+			t.Errorf("%s: renovate.json finds the Go versions %q, want [%q] (go.work's toolchain line)", rel, found, pin)
+		}
+	}
+}
+
 // pinsIn returns the pins file rel holds, sorted: all of them for the pins
 // file, the defaults of the pinned ARGs for a Dockerfile.
 func pinsIn(t *testing.T, rel string, pins map[string]string) []string {

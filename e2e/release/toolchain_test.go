@@ -68,8 +68,9 @@ func checkGoDirectives(file, goLine, toolchain, pin string, isWork bool) error {
 }
 
 // checkImageRefs checks that every reference to the golang image in content
-// (comments aside) names the pinned Go version, and returns how many it
-// found.
+// (comments aside) names a release of the pinned Go's minor version no newer
+// than the pin (the Dockerfiles' GO_TOOLCHAIN brings a builder image's Go up
+// to the pin, see checkToolchainArg), and returns how many it found.
 func checkImageRefs(file, content, pin string) (int, []error) {
 	want := strings.TrimPrefix(pin, "go")
 	var errs []error
@@ -81,11 +82,37 @@ func checkImageRefs(file, content, pin string) (int, []error) {
 	}
 	for _, m := range refs {
 		tag := m[1]
-		if tag != want && !strings.HasPrefix(tag, want+"-") {
-			errs = append(errs, fmt.Errorf("%s: golang:%s is not the pinned Go %s (go.work's toolchain line)", file, tag, want))
+		goVersion, _, _ := strings.Cut(tag, "-")
+		v := "go" + goVersion
+		if !exactRelease.MatchString(v) || version.Lang(v) != version.Lang(pin) || version.Compare(v, pin) > 0 {
+			errs = append(errs, fmt.Errorf("%s: golang:%s is not a release of the pinned Go %s (go.work's toolchain line) no newer than it", file, tag, want))
 		}
 	}
 	return len(refs), errs
+}
+
+var (
+	toolchainArg = regexp.MustCompile(`(?m)^ARG GO_TOOLCHAIN=(\S*)$`)
+	toolchainEnv = regexp.MustCompile(`(?m)^ENV GOTOOLCHAIN=\$\{GO_TOOLCHAIN\}$`)
+)
+
+// checkToolchainArg checks a Dockerfile that compiles with the golang image:
+// its build stage must set GOTOOLCHAIN from ARG GO_TOOLCHAIN, whose default
+// is the pin, so that it compiles with the pinned Go whatever patch release
+// its builder image carries.
+func checkToolchainArg(file, content, pin string) []error {
+	var errs []error
+	args := toolchainArg.FindAllStringSubmatch(content, -1)
+	switch {
+	case len(args) != 1:
+		errs = append(errs, fmt.Errorf("%s: has %d ARG GO_TOOLCHAIN=... lines, want one whose default is %s", file, len(args), pin))
+	case args[0][1] != pin:
+		errs = append(errs, fmt.Errorf("%s: ARG GO_TOOLCHAIN=%s is not the pinned %s (go.work's toolchain line)", file, args[0][1], pin))
+	}
+	if !toolchainEnv.MatchString(content) {
+		errs = append(errs, fmt.Errorf("%s: the build stage must set ENV GOTOOLCHAIN=${GO_TOOLCHAIN}, or the golang image's GOTOOLCHAIN=local keeps its own Go", file))
+	}
+	return errs
 }
 
 // workflow is the part of a GitHub workflow the toolchain checks read.
@@ -268,6 +295,15 @@ func TestToolchainPin(t *testing.T) {
 				t.Errorf("%s names no golang image; its default builder image must be golang:%s-...", file, strings.TrimPrefix(pin, "go"))
 			}
 		}
+		for _, file := range []string{"Dockerfile.hello", "Dockerfile.calculator"} {
+			b, err := os.ReadFile(filepath.Join(root, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, err := range checkToolchainArg(file, string(b), pin) {
+				t.Error(err)
+			}
+		}
 	})
 
 	t.Run("workflows", func(t *testing.T) {
@@ -346,7 +382,9 @@ func TestToolchainChecks(t *testing.T) {
 		}{
 			{content: "ARG GO_IMAGE=golang:1.26.8-alpine3.24\nFROM ${GO_IMAGE} AS build\n", refs: 1},
 			{content: "ARG GO_IMAGE=golang:1.26.8\n", refs: 1},
-			{content: "ARG GO_IMAGE=golang:1.26.7-alpine3.24\n", refs: 1, bad: 1},
+			{content: "ARG GO_IMAGE=golang:1.26.7-alpine3.24\n", refs: 1},
+			{content: "ARG GO_IMAGE=golang:1.26.9-alpine3.24\n", refs: 1, bad: 1},
+			{content: "ARG GO_IMAGE=golang:1.25.9-alpine3.24\n", refs: 1, bad: 1},
 			{content: "ARG GO_IMAGE=golang:1.26-alpine\n", refs: 1, bad: 1},
 			{content: "ARG GO_IMAGE=golang:1.26.80-alpine\n", refs: 1, bad: 1},
 			{content: "FROM golang:latest AS build\n", refs: 1, bad: 1},
@@ -357,6 +395,28 @@ func TestToolchainChecks(t *testing.T) {
 			refs, errs := checkImageRefs("Dockerfile.x", tt.content, "go1.26.8")
 			if refs != tt.refs || len(errs) != tt.bad {
 				t.Errorf("checkImageRefs(%q) found %d references, %d bad (%v); want %d, %d", tt.content, refs, len(errs), errs, tt.refs, tt.bad)
+			}
+		}
+	})
+
+	t.Run("toolchain arg", func(t *testing.T) {
+		const env = "ENV GOTOOLCHAIN=${GO_TOOLCHAIN}\n"
+		for _, tt := range []struct {
+			content, wantErr string
+		}{
+			{content: "FROM ${GO_IMAGE} AS build\nARG GO_TOOLCHAIN=go1.26.8\n" + env},
+			{content: "FROM ${GO_IMAGE} AS build\nARG GO_TOOLCHAIN=go1.26.7\n" + env, wantErr: "is not the pinned go1.26.8"},
+			{content: "FROM ${GO_IMAGE} AS build\nARG GO_TOOLCHAIN\n" + env, wantErr: "want one"},
+			{content: "FROM ${GO_IMAGE} AS build\n" + env, wantErr: "has 0 ARG GO_TOOLCHAIN"},
+			{content: "FROM ${GO_IMAGE} AS build\nARG GO_TOOLCHAIN=go1.26.8\n", wantErr: "ENV GOTOOLCHAIN"},
+			{content: "FROM ${GO_IMAGE} AS build\nARG GO_TOOLCHAIN=go1.26.8\nENV GOTOOLCHAIN=local\n", wantErr: "ENV GOTOOLCHAIN"},
+		} {
+			err := errors.Join(checkToolchainArg("Dockerfile.x", tt.content, "go1.26.8")...)
+			if tt.wantErr == "" && err != nil {
+				t.Errorf("checkToolchainArg(%q): %v", tt.content, err)
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("checkToolchainArg(%q): %v; want an error saying %q", tt.content, err, tt.wantErr)
 			}
 		}
 	})

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -203,7 +204,7 @@ type Build struct {
 	Dockerfile string            // the Dockerfile's path
 	Target     string            // the stage, or "" for the last one
 	Platform   string            // such as linux/amd64, or "" for the engine's
-	Args       map[string]string // build arguments besides the base images
+	Args       map[string]string // build arguments; GO_IMAGE or ALPINE_IMAGE here replace the environment's
 	Tag        string            // the image's name, or "" for a UniqueName
 }
 
@@ -231,7 +232,10 @@ func BuildImage(tb testing.TB, b Build) string {
 		args = append(args, "--platform", b.Platform)
 	}
 	for _, env := range BaseVariables {
-		v := os.Getenv(env)
+		v, given := b.Args[env]
+		if !given {
+			v = os.Getenv(env)
+		}
 		if v == "" {
 			continue
 		}
@@ -241,7 +245,9 @@ func BuildImage(tb testing.TB, b Build) string {
 		args = append(args, "--build-arg", env+"="+v)
 	}
 	for k, v := range b.Args {
-		args = append(args, "--build-arg", k+"="+v)
+		if !slices.Contains(BaseVariables, k) {
+			args = append(args, "--build-arg", k+"="+v)
+		}
 	}
 	args = append(args, b.Context)
 	RemoveImagesOnCleanup(tb, tag)

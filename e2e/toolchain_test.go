@@ -1,0 +1,54 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/docker"
+)
+
+// TestSourceBuildUsesPinnedToolchain builds the calculator from source the
+// way a user's plain `docker build` does, on a builder image carrying the Go
+// of the pinned GO_IMAGE (base-images.env), which may be an older patch
+// release than go.work's toolchain line when no newer image could be pinned.
+// The Dockerfile's GO_TOOLCHAIN must make the go command fetch the pinned
+// toolchain through the module proxy and compile with it: the binary says
+// which Go built it.
+func TestSourceBuildUsesPinnedToolchain(t *testing.T) {
+	docker.RequireEngine(t)
+	t.Parallel()
+	goWork, err := os.ReadFile(filepath.Join(repoRoot, "go.work"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^toolchain (go\S+)$`).FindSubmatch(goWork)
+	if m == nil {
+		t.Fatal("go.work has no toolchain line")
+	}
+	pin := string(m[1])
+	imageGo := "go" + regexp.MustCompile(`^golang:([0-9.]+)-`).FindStringSubmatch(readPins(t)["GO_IMAGE"])[1]
+	t.Logf("go.work pins %s; GO_IMAGE carries %s", pin, imageGo)
+
+	// A stand-in of the pinned golang image: scripts/standins.sh around the
+	// Go release that image carries (the go command downloads it once into
+	// the module cache).
+	goroot := command.New("go", "env", "GOROOT").In(repoRoot).Env("GOTOOLCHAIN=" + imageGo).Must(t)
+	standin := "go-multistage/golang-standin:" + imageGo
+	command.New(filepath.Join(repoRoot, "scripts", "standins.sh"), "build").In(repoRoot).
+		Env("GOROOT="+goroot, "STANDIN_GO_IMAGE="+standin).Timeout(docker.BuildTimeout).Must(t)
+	if got := docker.Must(t, "run", "--rm", "--entrypoint", "go", standin, "env", "GOVERSION"); got != imageGo {
+		t.Fatalf("the stand-in's Go is %s, want %s", got, imageGo)
+	}
+
+	tag := docker.BuildImage(t, docker.Build{
+		Root: repoRoot, Context: repoRoot, Dockerfile: filepath.Join(repoRoot, "Dockerfile.calculator"),
+		Target: "source-scratch", Args: map[string]string{"GO_IMAGE": standin},
+	})
+	if out := docker.Must(t, "run", "--rm", tag, "--version"); !strings.Contains(out, pin+")") {
+		t.Errorf("calculator --version = %q: built on a %s builder, it must be compiled by the pinned %s", out, imageGo, pin)
+	}
+}
