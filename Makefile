@@ -51,7 +51,7 @@ SIDE_MODULES := e2e bench
 BASES = scripts/docker-engine.sh start && eval "$$(scripts/standins.sh auto)" &&
 
 .PHONY: test
-test: deps check unit e2e deploy-test release-test actionlint bench-quick ## Every check and test (CI: bash .ci/run).
+test: deps check unit e2e deploy-test release-test actionlint vuln-offline bench-quick ## Every check and test (CI: bash .ci/run).
 
 .PHONY: deps
 deps: ## Install the Debian packages the tests need, when any is missing.
@@ -136,12 +136,8 @@ actionlint: ## Lint the GitHub workflows with the pinned actionlint.
 VULNDB ?=
 
 .PHONY: vuln
-vuln: ## govulncheck (pinned in tools/vuln) on each module alone, as it is released; VULNDB=file://DIR for a local database.
-	govulncheck=$$(GOWORK=off go -C tools/vuln tool -n govulncheck) && status=0 && \
-	for m in $(MODULES); do \
-		echo "== govulncheck $$m"; \
-		GOWORK=off "$$govulncheck" -C $$m $(if $(VULNDB),-db '$(VULNDB)') ./... || status=1; \
-	done; exit $$status
+vuln: ## govulncheck (pinned in tools/vuln) on each module of go.work alone, as it is released; fails on a reachable vulnerability that tools/vuln/accepted.json does not accept. VULNDB=file://DIR for a local database.
+	VULNDB='$(VULNDB)' GOWORK=off go -C e2e test -count=1 -v -timeout 20m -run '^TestVulnerabilities$$' ./vuln/
 
 .PHONY: vuln-offline
 vuln-offline: ## make vuln against a database built offline from golang.org/x/vulndb (pinned in tools/vulndb; scripts/vulndb.sh).

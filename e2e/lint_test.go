@@ -54,6 +54,18 @@ func New() *echo.Echo { return echo.New() }
 `
 	writeFile(t, filepath.Join(dir, "hello", "internal", "server", "server.go"), strings.ReplaceAll(echoUser, "%s", "server"))
 	writeFile(t, filepath.Join(dir, "hello", "internal", "config", "config.go"), strings.ReplaceAll(echoUser, "%s", "config"))
+	// The echo middleware whose vulnerabilities tools/vuln/accepted.json
+	// accepts only because hello does not use it.
+	writeFile(t, filepath.Join(dir, "hello", "internal", "server", "proxy.go"), `package server
+
+import "github.com/labstack/echo/v4/middleware"
+
+// Risky uses what hello must not.
+func Risky() {
+	New().Use(middleware.Proxy(nil), middleware.RateLimiter(nil))
+	_ = middleware.ProxyWithConfig
+}
+`)
 
 	calc := runLint(t, golangci, config, filepath.Join(dir, "calculator"))
 	for _, want := range []string{
@@ -70,6 +82,11 @@ func New() *echo.Echo { return echo.New() }
 	hello := runLint(t, golangci, config, filepath.Join(dir, "hello"))
 	if want := "config.go:4:8: import 'github.com/labstack/echo/v4' is not allowed from list 'echo-in-server-only'"; !strings.Contains(hello, want) {
 		t.Errorf("golangci-lint on hello did not report %q; it said:\n%s", want, hello)
+	}
+	for _, want := range []string{"use of `middleware.Proxy` forbidden", "use of `middleware.RateLimiter` forbidden", "use of `middleware.ProxyWithConfig` forbidden"} {
+		if !strings.Contains(hello, want) {
+			t.Errorf("golangci-lint on hello did not report %q in proxy.go; it said:\n%s", want, hello)
+		}
 	}
 	if strings.Contains(hello, "server.go") {
 		t.Errorf("golangci-lint on hello reported hello/internal/server, the package allowed to import echo:\n%s", hello)
