@@ -6,15 +6,14 @@
 package vuln
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-multistage/multistage/e2e/internal/command"
 	"github.com/go-multistage/multistage/e2e/internal/vulngate"
 )
 
@@ -30,12 +29,16 @@ func TestVulnerabilities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	govulncheck := output(t, root, "go", "-C", "tools/vuln", "tool", "-n", "govulncheck")
+	// Each module alone (GOWORK=off), as it is released.
+	run := func(name string, args ...string) string {
+		return command.New(name, args...).In(root).Env("GOWORK=off").Timeout(10 * time.Minute).Must(t)
+	}
+	govulncheck := run("go", "-C", "tools/vuln", "tool", "-n", "govulncheck")
 
 	// The modules we ship are go.work's; each is scanned alone, as it is
 	// released.
 	var work struct{ Use []struct{ DiskPath string } }
-	if err := json.Unmarshal([]byte(output(t, root, "go", "work", "edit", "-json", "go.work")), &work); err != nil || len(work.Use) == 0 {
+	if err := json.Unmarshal([]byte(run("go", "work", "edit", "-json", "go.work")), &work); err != nil || len(work.Use) == 0 {
 		t.Fatalf("go.work lists no modules (%v)", err)
 	}
 	var findings []vulngate.Finding
@@ -45,7 +48,7 @@ func TestVulnerabilities(t *testing.T) {
 		if db := os.Getenv("VULNDB"); db != "" {
 			args = append(args, "-db", db)
 		}
-		out := output(t, root, govulncheck, append(args, "./...")...)
+		out := run(govulncheck, append(args, "./...")...)
 		fs, err := vulngate.Parse(strings.NewReader(out))
 		if err != nil {
 			t.Fatalf("%s: %v", m, err)
@@ -60,20 +63,4 @@ func TestVulnerabilities(t *testing.T) {
 	for _, p := range res.Problems {
 		t.Error(p)
 	}
-}
-
-// output runs a command in dir, each module alone (GOWORK=off), and returns
-// its standard output.
-func output(t *testing.T, dir, name string, args ...string) string {
-	t.Helper()
-	cmd := exec.CommandContext(t.Context(), name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
-	}
-	return strings.TrimSpace(string(out))
 }

@@ -373,4 +373,21 @@ func TestBuildImage(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+
+	// A base image in Args replaces the environment's, and is checked.
+	if err := os.Truncate(log, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("args", func(t *testing.T) {
+		tag = BuildImage(t, Build{Root: root, Context: "/ctx", Dockerfile: "/ctx/Dockerfile.calculator", Args: map[string]string{"GO_IMAGE": "older:local"}})
+	})
+	got = slices.DeleteFunc(calls(t, log), func(c string) bool { return strings.HasPrefix(c, "info ") })
+	want = []string{
+		"image inspect older:local",
+		"build --progress=plain -f /ctx/Dockerfile.calculator -t " + tag + " --build-arg GO_IMAGE=older:local /ctx",
+		"image rm -f " + tag,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("calls with GO_IMAGE in Args:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
