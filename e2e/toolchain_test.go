@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"bytes"
+	"debug/buildinfo"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 
@@ -48,7 +52,16 @@ func TestSourceBuildUsesPinnedToolchain(t *testing.T) {
 		Root: repoRoot, Context: repoRoot, Dockerfile: filepath.Join(repoRoot, "Dockerfile.calculator"),
 		Target: "source-scratch", Args: map[string]string{"GO_IMAGE": standin},
 	})
-	if out := docker.Must(t, "run", "--rm", tag, "--version"); !strings.Contains(out, pin+")") {
+	// An experiment shows in the version: go1.27.3-X:nojsonv2.
+	if out := docker.Must(t, "run", "--rm", tag, "--version"); !strings.Contains(out, pin+")") && !strings.Contains(out, pin+"-X:") {
 		t.Errorf("calculator --version = %q: built on a %s builder, it must be compiled by the pinned %s", out, imageGo, pin)
+	}
+	bin := docker.CopyFromImage(t, tag, "/usr/local/bin/calculator")
+	info, err := buildinfo.Read(bytes.NewReader(bin))
+	if err != nil {
+		t.Fatalf("the image's calculator has no build information: %v", err)
+	}
+	if goVersion, _, _ := strings.Cut(info.GoVersion, "-X:"); goVersion != pin || !slices.Contains(info.Settings, debug.BuildSetting{Key: "GOEXPERIMENT", Value: "nojsonv2"}) {
+		t.Errorf("the image's calculator was built by %s with %v; want %s with GOEXPERIMENT=nojsonv2, as the Makefile and GoReleaser build", info.GoVersion, info.Settings, pin)
 	}
 }

@@ -129,6 +129,7 @@ func checkBuildInfo(t *testing.T, path, binary, goarch string, f *fixture) {
 	}
 	want := map[string]string{
 		"CGO_ENABLED":  "0",
+		"GOEXPERIMENT": "nojsonv2",
 		"GOOS":         "linux",
 		"GOARCH":       goarch,
 		"-trimpath":    "true",

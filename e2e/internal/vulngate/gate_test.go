@@ -62,6 +62,7 @@ func TestCheck(t *testing.T) {
 		{name: "reached, no fix", findings: []Finding{reached("GO-2026-1", "")}, wantProblems: []string{"no fixed version"}},
 		{name: "the problem names the path", findings: []Finding{reached("GO-2026-1", "")}, wantProblems: []string{"hello/internal/server.Server.Run -> github.com/labstack/echo/v4.Echo.ServeHTTP"}},
 		{name: "accepted", findings: []Finding{reached("GO-2026-1", ""), reached("GO-2026-1", "")}, accepted: []Accepted{accept("GO-2026-1", "2027-01-01")}, wantAccepted: 1},
+		{name: "one of two accepted", findings: []Finding{reached("GO-2026-2", ""), reached("GO-2026-1", "")}, accepted: []Accepted{accept("GO-2026-1", "2027-01-01")}, wantAccepted: 1, wantProblems: []string{"GO-2026-2 in github.com/labstack/echo/v4@v4.16.5"}},
 		{name: "accepted through its last day", findings: []Finding{reached("GO-2026-1", "")}, accepted: []Accepted{accept("GO-2026-1", "2026-12-01")}, wantAccepted: 1},
 		{name: "acceptance lapsed", findings: []Finding{reached("GO-2026-1", "")}, accepted: []Accepted{accept("GO-2026-1", "2026-11-30")}, wantProblems: []string{"lapsed on 2026-11-30"}},
 		{name: "accepted, now fixed", findings: []Finding{reached("GO-2026-1", "v4.16.6")}, accepted: []Accepted{accept("GO-2026-1", "2027-01-01")}, wantProblems: []string{"now fixed in v4.16.6"}},
