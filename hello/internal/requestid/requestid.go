@@ -111,7 +111,7 @@ func (g *Generator) blockOf(n uint64) *block {
 		ends[i] = all.Len()
 	}
 	text, start := all.String(), 0
-	for i, end := range ends {
+	for i, end := range &ends {
 		b.ids[i] = text[start:end]
 		start = end
 	}
