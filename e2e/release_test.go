@@ -1,14 +1,13 @@
 package e2e
 
 import (
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 
-	"github.com/go-multistage/multistage/e2e/internal/command"
 	"github.com/go-multistage/multistage/e2e/internal/docker"
+	"github.com/go-multistage/multistage/e2e/internal/gobuild"
 )
 
 // TestReleaseTargets builds the release-* targets the way GoReleaser's
@@ -28,7 +27,10 @@ func TestReleaseTargets(t *testing.T) {
 			t.Parallel()
 			ctxDir := t.TempDir()
 			bin := filepath.Join(ctxDir, filepath.FromSlash(platform), app)
-			goBuild(t, filepath.Join(repoRoot, app), bin, app, version)
+			ldflags := gobuild.Ldflags(app, gobuild.Stamp{Version: version})
+			if err := gobuild.Build(filepath.Join(repoRoot, app), ".", bin, ldflags, gobuild.Linux...); err != nil {
+				t.Fatal(err)
+			}
 
 			for _, flavour := range []string{"alpine", "scratch"} {
 				t.Run(flavour, func(t *testing.T) {
@@ -52,19 +54,6 @@ func TestReleaseTargets(t *testing.T) {
 			}
 		})
 	}
-}
-
-// goBuild builds the module in dir for linux the way the release does:
-// static, trimmed, stripped, with the version set.
-func goBuild(t *testing.T, dir, out, app, version string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	pkg := "github.com/go-multistage/multistage/" + app + "/internal/buildinfo"
-	command.New("go", "build", "-trimpath", "-ldflags", "-s -w -X "+pkg+".Version="+version, "-o", out, ".").
-		In(dir).Env("CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH, "GOWORK=off").
-		Timeout(docker.BuildTimeout).Must(t)
 }
 
 func checkReleaseHello(t *testing.T, name, version string) {

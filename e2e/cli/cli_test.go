@@ -13,7 +13,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/gobuild"
 )
 
 // The build information stamped into the binaries under test, as a release
@@ -51,11 +51,8 @@ func buildAndRun(m *testing.M) int {
 // build compiles the program of module name into dir, static and stripped,
 // with the build information above.
 func build(name, dir string) error {
-	pkg := "github.com/go-multistage/multistage/" + name + "/internal/buildinfo"
-	ldflags := "-s -w -X " + pkg + ".Version=" + version + " -X " + pkg + ".Commit=" + commit + " -X " + pkg + ".Date=" + date
-	_, err := command.New("go", "build", "-trimpath", "-ldflags", ldflags, "-o", filepath.Join(dir, name), ".").
-		In(filepath.Join("..", "..", name)).Env("CGO_ENABLED=0", "GOWORK=off").Output()
-	if err != nil {
+	ldflags := gobuild.Ldflags(name, gobuild.Stamp{Version: version, Commit: commit, Date: date})
+	if err := gobuild.Build(filepath.Join("..", "..", name), ".", filepath.Join(dir, name), ldflags); err != nil {
 		return fmt.Errorf("building %s: %w", name, err)
 	}
 	return nil

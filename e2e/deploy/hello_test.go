@@ -17,12 +17,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/gobuild"
 )
 
 // helloBinary builds hello from the working tree (once per test binary).
 func helloBinary(t *testing.T) string {
 	t.Helper()
-	return goBuild(t, "hello", "hello", ".", "-s -w")
+	return goBuild(t, "hello", "hello", ".", gobuild.Ldflags("hello", gobuild.Stamp{}))
 }
 
 // helloDefault returns hello's default for the environment variable name,

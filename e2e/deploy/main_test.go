@@ -4,13 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/gobuild"
 )
 
 // The seed's greeting, byte for byte: hello's GET / body.
@@ -52,10 +51,7 @@ func goBuild(t *testing.T, key, dir, pkg, ldflags string) string {
 	buildsMu.Unlock()
 	b.once.Do(func() {
 		out := filepath.Join(buildDir, key, filepath.Base(pkg))
-		_, b.err = command.New("go", "build", "-trimpath", "-ldflags", ldflags, "-o", out, pkg).
-			In(filepath.Join(repoRoot, dir)).
-			Env("CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH, "GOWORK=off").Output()
-		b.path = out
+		b.path, b.err = out, gobuild.Build(filepath.Join(repoRoot, dir), pkg, out, ldflags, gobuild.Linux...)
 	})
 	if b.err != nil {
 		t.Fatal(b.err)

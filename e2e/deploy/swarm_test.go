@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-multistage/multistage/e2e/internal/command"
 	"github.com/go-multistage/multistage/e2e/internal/docker"
+	"github.com/go-multistage/multistage/e2e/internal/gobuild"
 )
 
 // Safety nets against hangs, not speed targets.
@@ -32,8 +33,7 @@ const swarmRate = 200
 // and removes the image when the test ends.
 func buildReleaseImage(t *testing.T, app, version, tag string) {
 	t.Helper()
-	pkg := "github.com/go-multistage/multistage/" + app + "/internal/buildinfo"
-	bin := goBuild(t, app+"-"+version, app, ".", "-s -w -X "+pkg+".Version="+version)
+	bin := goBuild(t, app+"-"+version, app, ".", gobuild.Ldflags(app, gobuild.Stamp{Version: version}))
 	ctxDir := t.TempDir()
 	platform := "linux/" + runtime.GOARCH
 	if err := os.MkdirAll(filepath.Join(ctxDir, platform), 0o755); err != nil {
@@ -61,7 +61,7 @@ func buildReleaseImage(t *testing.T, app, version, tag string) {
 // own (no base: docker import of a one-file tar) and returns its tag.
 func importLoadImage(t *testing.T, tag string) {
 	t.Helper()
-	bin := goBuild(t, "swarmload", "e2e", "./deploy/swarmload", "-s -w")
+	bin := goBuild(t, "swarmload", "e2e", "./deploy/swarmload", gobuild.Ldflags("e2e", gobuild.Stamp{}))
 	data, err := os.ReadFile(bin)
 	if err != nil {
 		t.Fatal(err)
