@@ -1,7 +1,10 @@
 // Package gobuild compiles the repository's programs for the end-to-end
-// tests the way a release does: static (CGO_ENABLED=0), -trimpath, each
+// tests with a release's flags: static (CGO_ENABLED=0), -trimpath, each
 // module on its own (GOWORK=off), stripped and stamped through -ldflags
 // with the build information that a program's internal/buildinfo reports.
+// The Go experiments a release sets (the Makefile's SHIP_GOEXPERIMENT) are
+// left to the go command's defaults: these binaries are tested for how they
+// behave, and the release tests check the shipped build settings.
 //
 // It is for binaries the tests run or put into images. It must not become a
 // second release build: what ships is built by GoReleaser from
