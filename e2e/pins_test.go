@@ -151,51 +151,12 @@ type renovateConfig struct {
 // bot's pull request.
 func TestRenovateFindsEveryPin(t *testing.T) {
 	pins := readPins(t)
-	data, err := os.ReadFile(filepath.Join(repoRoot, "renovate.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg renovateConfig
-	if err := json.Unmarshal(data, &cfg); err != nil {
-		t.Fatalf("renovate.json: %v", err)
-	}
-	var files, matchers []*regexp.Regexp
-	for _, m := range cfg.CustomManagers {
-		if m.CustomType != "regex" || m.DatasourceTemplate != "docker" {
-			continue
-		}
-		for _, p := range m.ManagerFilePatterns {
-			files = append(files, jsRegexp(t, p))
-		}
-		for _, s := range m.MatchStrings {
-			matchers = append(matchers, compile(t, s))
-		}
-	}
-	if len(files) == 0 || len(matchers) == 0 {
-		t.Fatal("renovate.json has no regex manager for the docker datasource")
-	}
-	if !slices.Contains(cfg.EnabledManagers, "custom.regex") {
-		t.Errorf("renovate.json: enabledManagers %q leaves out custom.regex", cfg.EnabledManagers)
-	}
-
+	r := readRenovate(t, "docker")
 	for _, rel := range append([]string{pinsFile}, dockerfiles(t)...) {
-		want := pinsIn(t, rel, pins)
-		if !slices.ContainsFunc(files, func(re *regexp.Regexp) bool { return re.MatchString(rel) }) {
-			t.Errorf("%s: no managerFilePatterns of renovate.json matches it", rel)
-			continue
-		}
-		content, err := os.ReadFile(filepath.Join(repoRoot, rel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var found []string
-		for _, re := range matchers {
-			for _, m := range re.FindAllStringSubmatch(string(content), -1) {
-				found = append(found, group(re, m, "depName")+":"+group(re, m, "currentValue")+"@"+group(re, m, "currentDigest"))
-			}
-		}
-		slices.Sort(found)
-		if !slices.Equal(found, want) {
+		found, ok := r.find(t, rel, func(re *regexp.Regexp, m []string) string {
+			return group(re, m, "depName") + ":" + group(re, m, "currentValue") + "@" + group(re, m, "currentDigest")
+		})
+		if want := pinsIn(t, rel, pins); ok && !slices.Equal(found, want) {
 			t.Errorf("%s: renovate.json finds %q, want %q", rel, found, want)
 		}
 	}
@@ -206,6 +167,30 @@ func TestRenovateFindsEveryPin(t *testing.T) {
 // toolchain line of go.work and the ARG GO_TOOLCHAIN default of each product
 // Dockerfile, each once, so that one pull request moves every copy.
 func TestRenovateFindsToolchain(t *testing.T) {
+	r := readRenovate(t, "golang-version")
+	var pin string
+	for _, rel := range []string{"go.work", "Dockerfile.hello", "Dockerfile.calculator"} {
+		found, ok := r.find(t, rel, func(re *regexp.Regexp, m []string) string { return group(re, m, "currentValue") })
+		if rel == "go.work" && len(found) == 1 {
+			pin = found[0]
+		}
+		if ok && (len(found) != 1 || found[0] != pin) {
+			t.Errorf("%s: renovate.json finds the Go versions %q, want [%q] (go.work's toolchain line)", rel, found, pin)
+		}
+	}
+}
+
+// renovateManagers are the file and match patterns of renovate.json's regex
+// managers for one datasource.
+type renovateManagers struct {
+	datasource      string
+	files, matchers []*regexp.Regexp
+}
+
+// readRenovate reads renovate.json's regex managers for datasource; there
+// must be at least one, and the regex manager must be enabled.
+func readRenovate(t *testing.T, datasource string) renovateManagers {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join(repoRoot, "renovate.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -214,40 +199,48 @@ func TestRenovateFindsToolchain(t *testing.T) {
 	if err := json.Unmarshal(data, &cfg); err != nil {
 		t.Fatalf("renovate.json: %v", err)
 	}
-	var files, matchers []*regexp.Regexp
+	r := renovateManagers{datasource: datasource}
 	for _, m := range cfg.CustomManagers {
-		if m.CustomType == "regex" && m.DatasourceTemplate == "golang-version" {
-			for _, p := range m.ManagerFilePatterns {
-				files = append(files, jsRegexp(t, p))
-			}
-			for _, s := range m.MatchStrings {
-				matchers = append(matchers, compile(t, s))
-			}
-		}
-	}
-	var pin string
-	for _, rel := range []string{"go.work", "Dockerfile.hello", "Dockerfile.calculator"} {
-		if !slices.ContainsFunc(files, func(re *regexp.Regexp) bool { return re.MatchString(rel) }) {
-			t.Errorf("%s: no golang-version managerFilePatterns of renovate.json matches it", rel)
+		if m.CustomType != "regex" || m.DatasourceTemplate != datasource {
 			continue
 		}
-		content, err := os.ReadFile(filepath.Join(repoRoot, rel))
-		if err != nil {
-			t.Fatal(err)
+		for _, p := range m.ManagerFilePatterns {
+			r.files = append(r.files, jsRegexp(t, p))
 		}
-		var found []string
-		for _, re := range matchers {
-			for _, m := range re.FindAllStringSubmatch(string(content), -1) {
-				found = append(found, group(re, m, "currentValue"))
-			}
-		}
-		if rel == "go.work" && len(found) == 1 {
-			pin = found[0]
-		}
-		if len(found) != 1 || found[0] != pin {
-			t.Errorf("%s: renovate.json finds the Go versions %q, want [%q] (go.work's toolchain line)", rel, found, pin)
+		for _, s := range m.MatchStrings {
+			r.matchers = append(r.matchers, compile(t, s))
 		}
 	}
+	if len(r.files) == 0 || len(r.matchers) == 0 {
+		t.Fatalf("renovate.json has no regex manager for the %s datasource", datasource)
+	}
+	if !slices.Contains(cfg.EnabledManagers, "custom.regex") {
+		t.Errorf("renovate.json: enabledManagers %q leaves out custom.regex", cfg.EnabledManagers)
+	}
+	return r
+}
+
+// find applies the managers to the file rel as Renovate does (a file
+// pattern picks the file, each match string is applied to all of it) and
+// returns every match as render gives it, sorted. ok is false, and the test
+// marked failed, when no file pattern picks rel.
+func (r renovateManagers) find(t *testing.T, rel string, render func(*regexp.Regexp, []string) string) (found []string, ok bool) {
+	t.Helper()
+	if !slices.ContainsFunc(r.files, func(re *regexp.Regexp) bool { return re.MatchString(rel) }) {
+		t.Errorf("%s: no %s managerFilePatterns of renovate.json matches it", rel, r.datasource)
+		return nil, false
+	}
+	content, err := os.ReadFile(filepath.Join(repoRoot, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, re := range r.matchers {
+		for _, m := range re.FindAllStringSubmatch(string(content), -1) {
+			found = append(found, render(re, m))
+		}
+	}
+	slices.Sort(found)
+	return found, true
 }
 
 // pinsIn returns the pins file rel holds, sorted: all of them for the pins
