@@ -46,6 +46,7 @@ type options struct {
 	ci                   bool
 	reportPath           string
 	goImage, alpineImage string
+	imageTag             string
 	serverCPU, loadCPU   string
 	only                 []string
 }
@@ -63,6 +64,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.StringVar(&o.reportPath, "report", "", "where to write the report (default REPORT.md, or out/REPORT.md with -quick); the chart goes beside it")
 	fs.StringVar(&o.goImage, "go-image", getenv("GO_IMAGE"), "base image our images were built from, for the seed-shaped builders (env GO_IMAGE)")
 	fs.StringVar(&o.alpineImage, "alpine-image", getenv("ALPINE_IMAGE"), "alpine base image our images were built from (env ALPINE_IMAGE)")
+	fs.StringVar(&o.imageTag, "image-tag", firstNonEmpty(getenv("IMAGE_TAG"), "dev"), "tag of our images (hello:TAG, hello:TAG-scratch, ...) and of the seed-shaped ones built beside them (env IMAGE_TAG)")
 	fs.StringVar(&o.serverCPU, "server-cpu", serverCPU, "taskset CPU list for the measured programs (empty: no pinning)")
 	fs.StringVar(&o.loadCPU, "load-cpu", loadCPU, "taskset CPU list for wrk (empty: no pinning)")
 	fs.Func("only", "comma-separated sections to run, of "+strings.Join(harness.SectionKeys, ","), func(v string) error {
@@ -80,6 +82,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if !validTag(o.imageTag) {
+		return o, fmt.Errorf("-image-tag %q: want a Docker tag (letters, digits, '_', '.', '-'; not first '.' or '-'; at most 100)", o.imageTag)
+	}
 	if o.reportPath == "" {
 		o.reportPath = "REPORT.md"
 		if o.quick {
@@ -87,6 +92,27 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 		}
 	}
 	return o, nil
+}
+
+// validTag reports whether tag is a Docker image tag that leaves room for
+// the suffixes the images add ("-scratch", "-000-single").
+func validTag(tag string) bool {
+	if tag == "" || len(tag) > 100 || tag[0] == '.' || tag[0] == '-' {
+		return false
+	}
+	for _, r := range tag {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // isTrue reads a CI-style boolean: set and not "false" or "0".
@@ -121,7 +147,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	cfg := harness.Config{
 		Quick: o.quick, CI: o.ci,
 		Root: filepath.Dir(bench), Bench: bench, Out: filepath.Join(bench, "out"),
-		GoImage: o.goImage, AlpineImage: o.alpineImage,
+		GoImage: o.goImage, AlpineImage: o.alpineImage, ImageTag: o.imageTag,
 		ServerCPU: o.serverCPU, LoadCPU: o.loadCPU,
 		Only: o.only,
 		Logf: logf,
@@ -201,6 +227,9 @@ func commandLine(o options, args []string, getenv func(string) string) string {
 	prefix := ""
 	if o.quick {
 		prefix = "BENCH_QUICK=1 "
+	}
+	if o.imageTag != "" && o.imageTag != "dev" && getenv("IMAGE_TAG") == o.imageTag {
+		prefix = "IMAGE_TAG=" + o.imageTag + " " + prefix
 	}
 	if getenv("MAKELEVEL") != "" {
 		return prefix + "make bench"

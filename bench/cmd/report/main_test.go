@@ -33,6 +33,12 @@ func TestParse(t *testing.T) {
 			func(o options) bool { return o.goImage == "g" && o.alpineImage == "a" }, false},
 		{"flags win", []string{"-quick=false", "-report", "x.md", "-server-cpu", ""}, map[string]string{"BENCH_QUICK": "1"},
 			func(o options) bool { return !o.quick && o.reportPath == "x.md" && o.serverCPU == "" }, false},
+		{"image tag dev by default", nil, nil, func(o options) bool { return o.imageTag == "dev" }, false},
+		{"image tag from the environment", nil, map[string]string{"IMAGE_TAG": "h-1.x"}, func(o options) bool { return o.imageTag == "h-1.x" }, false},
+		{"-image-tag wins", []string{"-image-tag", "mine"}, map[string]string{"IMAGE_TAG": "theirs"}, func(o options) bool { return o.imageTag == "mine" }, false},
+		{"-image-tag not a tag", []string{"-image-tag", "a/b"}, nil, nil, true},
+		{"-image-tag empty", []string{"-image-tag", ""}, nil, nil, true},
+		{"-image-tag starting with -", []string{"-image-tag", "-x"}, nil, nil, true},
 		{"stray argument", []string{"extra"}, nil, nil, true},
 		{"unknown flag", []string{"-nope"}, nil, nil, true},
 	}
@@ -52,6 +58,9 @@ func TestParse(t *testing.T) {
 func TestCommandLine(t *testing.T) {
 	if got := commandLine(options{quick: true}, nil, env(map[string]string{"MAKELEVEL": "1"})); got != "BENCH_QUICK=1 make bench" {
 		t.Errorf("under make: %q", got)
+	}
+	if got := commandLine(options{quick: true, imageTag: "mine"}, nil, env(map[string]string{"MAKELEVEL": "1", "IMAGE_TAG": "mine"})); got != "IMAGE_TAG=mine BENCH_QUICK=1 make bench" {
+		t.Errorf("under make with IMAGE_TAG: %q", got)
 	}
 	if got := commandLine(options{}, []string{"-load-cpu", "1"}, env(nil)); got != "cd bench && GOWORK=off go run ./cmd/report -load-cpu 1" {
 		t.Errorf("direct: %q", got)

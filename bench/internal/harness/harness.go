@@ -36,6 +36,10 @@ type Config struct {
 	// GoImage and AlpineImage are the base images our images were built
 	// from; the seed-shaped images are built from them too.
 	GoImage, AlpineImage string
+	// ImageTag is our images' tag, as IMAGE_TAG gives it to
+	// scripts/build-images.sh (hello:TAG, hello:TAG-scratch, ...); empty
+	// means "dev".
+	ImageTag string
 	// ServerCPU and LoadCPU pin servers and load generators (taskset CPU
 	// lists). Empty means not pinned.
 	ServerCPU, LoadCPU string
@@ -184,6 +188,11 @@ func (h *Harness) logf(format string, args ...any) {
 	if h.cfg.Logf != nil {
 		h.cfg.Logf(format, args...)
 	}
+}
+
+// imageTag returns the tag of our images.
+func (h *Harness) imageTag() string {
+	return firstNonEmpty(h.cfg.ImageTag, "dev")
 }
 
 // path returns a path inside the output directory.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -267,7 +268,7 @@ func TestWorstLines(t *testing.T) {
 // its flavour.
 func TestSeedImagesBuildFromBaseline(t *testing.T) {
 	byTag := map[string]*image{}
-	for _, im := range comparedImages() {
+	for _, im := range comparedImages("dev") {
 		byTag[im.tag] = im
 		if im.ours {
 			continue
@@ -279,13 +280,36 @@ func TestSeedImagesBuildFromBaseline(t *testing.T) {
 			t.Errorf("%s: Dockerfile %q: %v", im.tag, im.dockerfile, err)
 		}
 	}
-	for _, im := range comparedImages() {
+	for _, im := range comparedImages("dev") {
 		if !im.ours {
 			continue
 		}
 		c := byTag[im.counterpart]
 		if c == nil || c.ours || c.flavour != im.flavour {
 			t.Errorf("%s: counterpart %q is not a seed-shaped %s image", im.tag, im.counterpart, im.flavour)
+		}
+	}
+}
+
+// TestComparedImagesTags: the default tag gives the images build-images.sh
+// and the README name; another tag names every image, ours and the
+// seed-shaped ones, so that runs with different tags share none.
+func TestComparedImagesTags(t *testing.T) {
+	var dev, mine []string
+	for _, im := range comparedImages("dev") {
+		dev = append(dev, im.tag)
+	}
+	for _, im := range comparedImages("mine") {
+		mine = append(mine, im.tag)
+	}
+	want := []string{"hello:dev", "hello:dev-scratch", "calculator:dev", "calculator:dev-alpine",
+		"seed-baseline:000-single", "seed-baseline:000-alpine", "seed-baseline:000-scratch", "seed-baseline:004-scratch", "seed-baseline:004-alpine"}
+	if !slices.Equal(dev, want) {
+		t.Errorf("tag dev: %q, want %q", dev, want)
+	}
+	for _, tag := range mine {
+		if !strings.Contains(tag, ":mine") || slices.Contains(dev, tag) {
+			t.Errorf("tag mine: %q is not tagged mine, or is one of dev's", tag)
 		}
 	}
 }

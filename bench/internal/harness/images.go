@@ -33,6 +33,10 @@ type image struct {
 	tag, label string
 	flavour    string // "alpine", "scratch" or "go"
 	ours       bool
+	// maxSize is the size target in bytes, 0 for none.
+	maxSize float64
+	// serves: a server image, whose docker stop is timed (item 4b).
+	serves bool
 	// For seed-shaped images: the program's folder in bench/baseline (the
 	// build context) and the seed shape's Dockerfile there.
 	program, dockerfile string
@@ -45,25 +49,36 @@ type image struct {
 
 const seedRepo = "seed-baseline"
 
-func comparedImages() []*image {
+// comparedImages lists the images of item 1 for our images' tag ("dev"
+// unless IMAGE_TAG says otherwise, as in scripts/build-images.sh). With
+// another tag, the seed-shaped images carry it too (seed-baseline:TAG-000-alpine),
+// so that runs with different tags build and time only their own images.
+func comparedImages(tag string) []*image {
+	seed := func(shape string) string {
+		if tag == "dev" {
+			return seedRepo + ":" + shape
+		}
+		return seedRepo + ":" + tag + "-" + shape
+	}
 	return []*image{
-		{tag: "hello:dev", label: "hello (alpine)", flavour: "alpine", ours: true, counterpart: seedRepo + ":000-alpine"},
-		{tag: "hello:dev-scratch", label: "hello (scratch)", flavour: "scratch", ours: true, counterpart: seedRepo + ":000-scratch"},
-		{tag: "calculator:dev", label: "calculator (scratch)", flavour: "scratch", ours: true, counterpart: seedRepo + ":004-scratch"},
-		{tag: "calculator:dev-alpine", label: "calculator (alpine)", flavour: "alpine", ours: true, counterpart: seedRepo + ":004-alpine"},
-		{tag: seedRepo + ":000-single", label: "seed 000 single-stage", flavour: "go", program: "seedserver", dockerfile: "Dockerfile.000-single"},
-		{tag: seedRepo + ":000-alpine", label: "seed 000 multi-stage (alpine)", flavour: "alpine", program: "seedserver", dockerfile: "Dockerfile.000-alpine"},
-		{tag: seedRepo + ":000-scratch", label: "seed 000 program, scratch", flavour: "scratch", program: "seedserver", dockerfile: "Dockerfile.004-scratch"},
-		{tag: seedRepo + ":004-scratch", label: "seed 004 multi-stage (scratch)", flavour: "scratch", program: "seedcalc", dockerfile: "Dockerfile.004-scratch"},
-		{tag: seedRepo + ":004-alpine", label: "seed 004 program, alpine", flavour: "alpine", program: "seedcalc", dockerfile: "Dockerfile.000-alpine"},
+		{tag: "hello:" + tag, label: "hello (alpine)", flavour: "alpine", ours: true, serves: true, counterpart: seed("000-alpine")},
+		{tag: "hello:" + tag + "-scratch", label: "hello (scratch)", flavour: "scratch", ours: true, serves: true, maxSize: targetHelloScratch, counterpart: seed("000-scratch")},
+		{tag: "calculator:" + tag, label: "calculator (scratch)", flavour: "scratch", ours: true, maxSize: targetCalculatorScratch, counterpart: seed("004-scratch")},
+		{tag: "calculator:" + tag + "-alpine", label: "calculator (alpine)", flavour: "alpine", ours: true, counterpart: seed("004-alpine")},
+		{tag: seed("000-single"), label: "seed 000 single-stage", flavour: "go", program: "seedserver", dockerfile: "Dockerfile.000-single"},
+		{tag: seed("000-alpine"), label: "seed 000 multi-stage (alpine)", flavour: "alpine", serves: true, program: "seedserver", dockerfile: "Dockerfile.000-alpine"},
+		{tag: seed("000-scratch"), label: "seed 000 program, scratch", flavour: "scratch", serves: true, program: "seedserver", dockerfile: "Dockerfile.004-scratch"},
+		{tag: seed("004-scratch"), label: "seed 004 multi-stage (scratch)", flavour: "scratch", program: "seedcalc", dockerfile: "Dockerfile.004-scratch"},
+		{tag: seed("004-alpine"), label: "seed 004 program, alpine", flavour: "alpine", program: "seedcalc", dockerfile: "Dockerfile.000-alpine"},
 	}
 }
 
 // imageSizes builds the seed-shaped images from the same bases as ours and
 // compares sizes (item 1).
 func (h *Harness) imageSizes(ctx context.Context) (s report.Section) {
+	tag := h.imageTag()
 	s.Method = "Sizes as `docker image inspect` reports them (uncompressed, all layers; MB = 10⁶ bytes). " +
-		"Ours are the images the repository's build made (`hello:dev`, `hello:dev-scratch`, `calculator:dev`, `calculator:dev-alpine`); " +
+		"Ours are the images the repository's build made (`hello:" + tag + "`, `hello:" + tag + "-scratch`, `calculator:" + tag + "`, `calculator:" + tag + "-alpine`); " +
 		"the seed-shaped ones are built now from the seeds' programs and Dockerfiles in `bench/baseline/` with the same GO_IMAGE and ALPINE_IMAGE. " +
 		"Each of ours is compared with the seed program in the same flavour: seed 000's alpine image and seed 004's scratch image as the seeds wrote them, " +
 		"and the other two flavours in the other seed's shape (the other seed's Dockerfile)."
@@ -95,7 +110,7 @@ func (h *Harness) imageSizes(ctx context.Context) (s report.Section) {
 		b.size, b.layers = info.Size, info.RootFS.Layers
 	}
 
-	images := comparedImages()
+	images := comparedImages(tag)
 	var missing []string
 	for _, im := range images {
 		if !im.ours {
@@ -141,18 +156,15 @@ func (h *Harness) imageSizes(ctx context.Context) (s report.Section) {
 		if !im.ours {
 			continue
 		}
-		switch im.tag {
-		case "calculator:dev":
-			s.Add(im.tag+" size", "≤ "+mb(targetCalculatorScratch), mb(float64(im.size)), report.Verdict(float64(im.size) <= targetCalculatorScratch))
-		case "hello:dev-scratch":
-			s.Add(im.tag+" size", "≤ "+mb(targetHelloScratch), mb(float64(im.size)), report.Verdict(float64(im.size) <= targetHelloScratch))
+		if im.maxSize > 0 {
+			s.Add(im.tag+" size", "≤ "+mb(im.maxSize), mb(float64(im.size)), report.Verdict(float64(im.size) <= im.maxSize))
 		}
 		c := byTag[im.counterpart]
 		s.Add(fmt.Sprintf("%s vs %s", im.tag, c.label), "smaller",
 			fmt.Sprintf("%s vs %s (%+.0f %%)", mb(float64(im.size)), mb(float64(c.size)), 100*(float64(im.size)/float64(c.size)-1)),
 			report.Verdict(im.size < c.size))
 	}
-	single := byTag[seedRepo+":000-single"]
+	single := images[slices.IndexFunc(images, func(im *image) bool { return im.flavour == "go" })]
 	s.Add("seed 000 single-stage", "", mb(float64(single.size)), report.Info)
 	for _, im := range images {
 		if b := bases[im.flavour]; b != nil {
@@ -224,15 +236,10 @@ func (h *Harness) dockerStop(ctx context.Context) (s report.Section) {
 		h.unavailable(&s, "the images of item 1 were not available")
 		return s
 	}
-	for _, c := range []struct {
-		tag  string
-		ours bool
-	}{
-		{"hello:dev", true},
-		{"hello:dev-scratch", true},
-		{seedRepo + ":000-alpine", false},
-		{seedRepo + ":000-scratch", false},
-	} {
+	for _, c := range comparedImages(h.imageTag()) {
+		if !c.serves {
+			continue
+		}
 		took, code, err := h.stopOnce(ctx, c.tag)
 		if err != nil {
 			s.Err = err
