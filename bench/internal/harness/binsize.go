@@ -17,7 +17,7 @@ const topPackages = 15
 
 // binarySizes reports the stripped sizes of both products and where their
 // bytes go, by module and by package (item 7).
-func (h *Harness) binarySizes(ctx context.Context) (s report.Section) {
+func (h *Harness) binarySizes(ctx context.Context, s *report.Section) error {
 	s.Method = "Static binaries built with `CGO_ENABLED=0 GOWORK=off go build -trimpath -ldflags='-s -w'` from each module, as released. " +
 		"The breakdown reads the symbol table of the same build without `-s -w` (the sizes `go tool nm -size` prints), " +
 		"sums text, read-only data and data symbols (not .bss, which takes no file bytes) by package, and maps packages to modules with `go list -deps`. " +
@@ -30,14 +30,12 @@ func (h *Harness) binarySizes(ctx context.Context) (s report.Section) {
 	} {
 		size, err := fileSize(b.stripped)
 		if err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 		s.Add(b.name+" binary, stripped", "", mb(float64(size)), report.Info)
 		details, err := breakdown(ctx, b.name, b.sym, b.dir)
 		if err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 		s.Details += details
 	}
@@ -47,12 +45,11 @@ func (h *Harness) binarySizes(ctx context.Context) (s report.Section) {
 	} {
 		size, err := fileSize(b.path)
 		if err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 		s.Add(b.name, "", mb(float64(size)), report.Info)
 	}
-	return s
+	return nil
 }
 
 func fileSize(path string) (int64, error) {

@@ -44,7 +44,7 @@ type calcRun struct {
 
 // calcProcess pipes the same lines through our calculator, bc and the
 // seed-like calculator in interleaved rounds (item 6).
-func (h *Harness) calcProcess(ctx context.Context) (s report.Section) {
+func (h *Harness) calcProcess(ctx context.Context, s *report.Section) error {
 	p := h.plan
 	s.Method = fmt.Sprintf("%d lines such as `-123 * 456` (random 64-bit-safe operands, + − × ÷ in turn, the seed's format) are piped from a file into each program, "+
 		"%d rounds interleaved ours → bc → seed-like, each pinned to CPU %s; standard output goes to a file whose lines are counted. "+
@@ -53,13 +53,11 @@ func (h *Harness) calcProcess(ctx context.Context) (s report.Section) {
 		p.calcLines, p.calcRounds, orNone(h.cfg.ServerCPU))
 	bc, err := exec.LookPath("bc")
 	if err != nil {
-		s.Err = fmt.Errorf("bc is needed for the calculator comparison: %w", err)
-		return s
+		return fmt.Errorf("bc is needed for the calculator comparison: %w", err)
 	}
 	input := h.path("calc-lines.txt")
 	if err := os.WriteFile(input, calcInput(p.calcLines), 0o644); err != nil {
-		s.Err = err
-		return s
+		return err
 	}
 	tools := []struct {
 		name string
@@ -74,8 +72,7 @@ func (h *Harness) calcProcess(ctx context.Context) (s report.Section) {
 		for i, t := range tools {
 			r, err := h.calcOnce(ctx, t.argv, input)
 			if err != nil {
-				s.Err = fmt.Errorf("%s, round %d: %w", t.name, round+1, err)
-				return s
+				return fmt.Errorf("%s, round %d: %w", t.name, round+1, err)
 			}
 			runs[i] = append(runs[i], r)
 		}
@@ -102,14 +99,13 @@ func (h *Harness) calcProcess(ctx context.Context) (s report.Section) {
 	for i := 1; i < len(tools); i++ {
 		ratios, err := stats.Ratios(walls[0], walls[i])
 		if err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 		s.Add("wall time ours ÷ "+tools[i].name, "", stats.Summarize(ratios).Format(2), report.Info)
 	}
 	s.Details = markdown.Table([]string{"Program", "Command", "Wall ms, median (min–max, n)", "Peak RSS"}, table) +
 		"\nBy hand, after a run: `hyperfine 'bench/out/bin/calculator < bench/out/calc-lines.txt' 'bc -q < bench/out/calc-lines.txt' 'bench/out/bin/seedcalc < bench/out/calc-lines.txt'`.\n"
-	return s
+	return nil
 }
 
 // calcOnce runs argv with input on standard input, pinned, and measures it.
@@ -126,9 +122,7 @@ func (h *Harness) calcOnce(ctx context.Context, argv []string, input string) (ca
 	}
 	defer os.Remove(outPath)
 	defer out.Close()
-	if h.cfg.ServerCPU != "" {
-		argv = append([]string{"taskset", "-c", h.cfg.ServerCPU}, argv...)
-	}
+	argv = pinned(h.cfg.ServerCPU, argv...)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Stdin, cmd.Stdout = in, out
 	var stderr bytes.Buffer

@@ -29,34 +29,26 @@ const (
 // connections measures hello's connection cap (item 3b): the peak memory
 // with many idle keep-alive clients at the default cap, against the seed
 // with no cap, and how fast a new client is answered at a small cap.
-func (h *Harness) connections(ctx context.Context) (s report.Section) {
+func (h *Harness) connections(ctx context.Context, s *report.Section) error {
 	s.Method = fmt.Sprintf("%d keep-alive clients connect one after another, each sends `GET /`, reads the answer and stays open, "+
 		"against hello with its default `-max-connections` and against the seed (no cap), both pinned as in item 2 with their "+
 		"standard output to /dev/null; then VmHWM is read from /proc/PID/status, and the clients whose connection the server "+
 		"closed are counted. Then hello runs with `-max-connections %d`; %d clients do the same, and %d times a new client "+
 		"connects and sends `GET /healthz`, timed from dial to the complete answer (it then stays open too).",
 		idleClients, capSmall, capSmallClients, capLatencyAttempts)
-	devnull, err := openDevNull()
-	if err != nil {
-		s.Err = err
-		return s
-	}
-	defer devnull.Close()
 	stderr, err := os.Create(h.path("conns-stderr.log"))
 	if err != nil {
-		s.Err = err
-		return s
+		return err
 	}
 	defer stderr.Close()
 
 	for _, spec := range []serverSpec{
-		h.helloSpec("ours, default cap", devnull, "-access-log=false"),
-		h.seedServerSpec("seed (no cap)", devnull),
+		h.helloSpec("ours, default cap", h.devnull, "-access-log=false"),
+		h.seedServerSpec("seed (no cap)", h.devnull),
 	} {
 		rss, closed, err := h.idlePeak(ctx, spec, stderr)
 		if err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 		target, st := "", report.Info
 		if strings.HasPrefix(spec.name, "ours") {
@@ -68,14 +60,13 @@ func (h *Harness) connections(ctx context.Context) (s report.Section) {
 
 	lat, err := h.capLatency(ctx, stderr)
 	if err != nil {
-		s.Err = err
-		return s
+		return err
 	}
 	worst := slices.Max(lat)
 	s.Add(fmt.Sprintf("new client answered at a cap of %d with %d idle clients (worst of %d)", capSmall, capSmallClients, len(lat)),
 		"< "+targetCapLatency.String(),
 		fmt.Sprintf("%s (median %s)", ms(worst), ms(median(lat))), report.Verdict(worst < targetCapLatency))
-	return s
+	return nil
 }
 
 // idlePeak starts spec, holds idleClients idle keep-alive clients on it,
@@ -108,12 +99,7 @@ func (h *Harness) idlePeak(ctx context.Context, spec serverSpec, stderr io.Write
 // capLatency times new clients against hello at a cap of capSmall with
 // capSmallClients idle clients held open.
 func (h *Harness) capLatency(ctx context.Context, stderr io.Writer) ([]time.Duration, error) {
-	devnull, err := openDevNull()
-	if err != nil {
-		return nil, err
-	}
-	defer devnull.Close()
-	sv, err := startServer(ctx, h.helloSpec("ours, small cap", devnull, "-access-log=false", "-max-connections", strconv.Itoa(capSmall)),
+	sv, err := startServer(ctx, h.helloSpec("ours, small cap", h.devnull, "-access-log=false", "-max-connections", strconv.Itoa(capSmall)),
 		h.cfg.ServerCPU, stderr)
 	if err != nil {
 		return nil, err

@@ -22,7 +22,7 @@ const targetEngineSpeedup = 3.0
 
 // engine runs the Go benchmarks of the three expression engines and
 // compares them with benchstat (item 5).
-func (h *Harness) engine(ctx context.Context) (s report.Section) {
+func (h *Harness) engine(ctx context.Context, s *report.Section) error {
 	p := h.plan
 	args := []string{"test", "-run", "^$", "-bench", "^BenchmarkEval$", "-benchmem",
 		"-count", fmt.Sprint(p.benchCount), "-benchtime", p.benchTime, "-cpu", "1", "./internal/engines"}
@@ -32,29 +32,22 @@ func (h *Harness) engine(ctx context.Context) (s report.Section) {
 		"benchstat's comparison, with confidence intervals, follows.",
 		strings.Join(args, " "), orNone(h.cfg.ServerCPU), p.benchCount)
 
-	name, argv := "go", args
-	if h.cfg.ServerCPU != "" {
-		name, argv = "taskset", append([]string{"-c", h.cfg.ServerCPU, "go"}, args...)
-	}
-	out, err := command(ctx, h.cfg.Bench, []string{"GOWORK=off"}, name, argv...)
+	argv := pinned(h.cfg.ServerCPU, append([]string{"go"}, args...)...)
+	out, err := command(ctx, h.cfg.Bench, []string{"GOWORK=off"}, argv[0], argv[1:]...)
 	if err != nil {
-		s.Err = fmt.Errorf("engine benchmarks: %w", err)
-		return s
+		return fmt.Errorf("engine benchmarks: %w", err)
 	}
 	raw := h.path("engine-bench.txt")
 	if err := os.WriteFile(raw, out, 0o644); err != nil {
-		s.Err = err
-		return s
+		return err
 	}
 	compared, err := command(ctx, h.cfg.Bench, []string{"GOWORK=off"}, "go", "tool", "benchstat", "-col", "/impl", "-row", "/case", raw)
 	if err != nil {
-		s.Err = fmt.Errorf("benchstat: %w", err)
-		return s
+		return fmt.Errorf("benchstat: %w", err)
 	}
 	res, err := parseEngineBench(out)
 	if err != nil {
-		s.Err = err
-		return s
+		return err
 	}
 
 	var speedups []float64
@@ -62,8 +55,7 @@ func (h *Harness) engine(ctx context.Context) (s report.Section) {
 	for _, c := range engines.Table {
 		ours, el, gv := res[key{c.Name, engines.Ours.Name}], res[key{c.Name, engines.ExprLang.Name}], res[key{c.Name, engines.Govaluate.Name}]
 		if ours.ns == 0 || el.ns == 0 || gv.ns == 0 {
-			s.Err = fmt.Errorf("engine benchmarks: case %s is missing an engine's result", c.Name)
-			return s
+			return fmt.Errorf("engine benchmarks: case %s is missing an engine's result", c.Name)
 		}
 		sp := el.ns / ours.ns
 		speedups = append(speedups, sp)
@@ -77,8 +69,7 @@ func (h *Harness) engine(ctx context.Context) (s report.Section) {
 
 	exactRows, oursExact, err := exactness()
 	if err != nil {
-		s.Err = err
-		return s
+		return err
 	}
 	s.Add("ours exact on every expression", "all", fmt.Sprintf("%d of %d", oursExact, len(engines.Table)), report.Verdict(oursExact == len(engines.Table)))
 
@@ -87,7 +78,7 @@ func (h *Harness) engine(ctx context.Context) (s report.Section) {
 		"\nResults, exact or not (a float result is exact only if the binary fraction it holds equals the true value):\n\n" +
 		markdown.Table([]string{"Case", "ours", "expr-lang", "govaluate"}, exactRows) +
 		"\nbenchstat:\n\n" + markdown.Code(string(compared))
-	return s
+	return nil
 }
 
 type key struct{ cas, impl string }

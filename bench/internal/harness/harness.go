@@ -93,6 +93,11 @@ func newPlan(quick bool) plan {
 	}
 }
 
+// A section takes one item's measurements into s (its method, rows and
+// details). An error means the measurement could not run: it becomes the
+// section's error, beside whatever rows were added before it.
+type section func(ctx context.Context, s *report.Section) error
+
 // Harness runs the measurements.
 type Harness struct {
 	cfg  Config
@@ -104,6 +109,9 @@ type Harness struct {
 	noDocker string
 	// seedImages is set once the seed-shaped images are built.
 	seedImages bool
+	// devnull is /dev/null, open for writing: the servers' output nobody
+	// reads.
+	devnull *os.File
 	// Bars collected for the chart.
 	sizeBars, ratioBars []chart.Bar
 }
@@ -115,7 +123,12 @@ func Run(ctx context.Context, cfg Config) (*report.Report, []byte, error) {
 	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("creating the output directory: %w", err)
 	}
-	h := &Harness{cfg: cfg, plan: newPlan(cfg.Quick)}
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer devnull.Close()
+	h := &Harness{cfg: cfg, plan: newPlan(cfg.Quick), devnull: devnull}
 	start := time.Now()
 	r := &report.Report{Title: "Benchmarks: ours against the seeds and peers", Started: start}
 
@@ -134,17 +147,17 @@ func Run(ctx context.Context, cfg Config) (*report.Report, []byte, error) {
 	}
 
 	b := &h.bin
-	needs := func(f func(context.Context) report.Section, bins ...string) func(context.Context) report.Section {
-		return func(ctx context.Context) report.Section {
+	needs := func(f section, bins ...string) section {
+		return func(ctx context.Context, s *report.Section) error {
 			if err := b.need(bins...); err != nil {
-				return report.Section{Err: err}
+				return err
 			}
-			return f(ctx)
+			return f(ctx, s)
 		}
 	}
 	steps := []struct {
 		key, title string
-		run        func(context.Context) report.Section
+		run        section
 	}{
 		{"sizes", "1. Image sizes", h.imageSizes},
 		{"http", "2–3. HTTP throughput and memory", needs(h.httpLoad, b.hello, b.seedServer)},
@@ -167,9 +180,9 @@ func Run(ctx context.Context, cfg Config) (*report.Report, []byte, error) {
 		}
 		h.logf("== %s", st.title)
 		t0 := time.Now()
-		s := st.run(ctx)
-		s.Title = st.title
-		if s.Err != nil {
+		s := report.Section{Title: st.title}
+		if err := st.run(ctx, &s); err != nil {
+			s.Err = err
 			h.logf("   error: %v", s.Err)
 		}
 		h.logf("   (%s)", time.Since(t0).Round(100*time.Millisecond))
@@ -200,13 +213,14 @@ func (h *Harness) path(name string) string {
 	return filepath.Join(h.cfg.Out, name)
 }
 
-// unavailable turns a missing prerequisite into a skip, or an error in CI.
-func (h *Harness) unavailable(s *report.Section, why string) {
+// unavailable turns a missing prerequisite into a skip, or into an error
+// in CI.
+func (h *Harness) unavailable(s *report.Section, why string) error {
 	if h.cfg.CI {
-		s.Err = fmt.Errorf("%s (CI is set: this must not be skipped)", why)
-		return
+		return fmt.Errorf("%s (CI is set: this must not be skipped)", why)
 	}
 	s.Skipped = why
+	return nil
 }
 
 // chart draws the collected bars, or returns nil if there are none.

@@ -39,7 +39,7 @@ var serverNames = [numServers]string{"seed (plain net/http)", "seed with hello's
 // httpLoad measures throughput (item 2) and peak memory (item 3) of the
 // seed-like server and ours with and without access logs, in interleaved
 // rounds.
-func (h *Harness) httpLoad(ctx context.Context) (s report.Section) {
+func (h *Harness) httpLoad(ctx context.Context, s *report.Section) error {
 	p := h.plan
 	s.Method = fmt.Sprintf("wrk (one thread, %d connections, %v per round) on loopback against `GET /`, "+
 		"%d rounds interleaved as seed → seed with hello's timeouts → ours with access log → ours without, each server warmed up for %v first. "+
@@ -53,36 +53,27 @@ func (h *Harness) httpLoad(ctx context.Context) (s report.Section) {
 
 	wr, err := wrk.NewRunner(h.cfg.Out)
 	if err != nil {
-		s.Err = err
-		return s
+		return err
 	}
-	devnull, err := openDevNull()
-	if err != nil {
-		s.Err = err
-		return s
-	}
-	defer devnull.Close()
 	logPath := h.path("access-log.jsonl")
 	// O_APPEND: after a truncation the server's writes start again at 0.
 	logFile, err := os.OpenFile(logPath, os.O_RDWR|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644)
 	if err != nil {
-		s.Err = err
-		return s
+		return err
 	}
 	defer os.Remove(logPath)
 	defer logFile.Close()
 	stderr, err := os.Create(h.path("servers-stderr.log"))
 	if err != nil {
-		s.Err = err
-		return s
+		return err
 	}
 	defer stderr.Close()
 
 	specs := [numServers]serverSpec{
-		seedServer:   h.seedServerSpec(serverNames[seedServer], devnull),
-		seedTimeouts: h.seedServerSpec(serverNames[seedTimeouts], devnull, "SEED_TIMEOUTS=1"),
+		seedServer:   h.seedServerSpec(serverNames[seedServer], h.devnull),
+		seedTimeouts: h.seedServerSpec(serverNames[seedTimeouts], h.devnull, "SEED_TIMEOUTS=1"),
 		oursLogsOn:   h.helloSpec(serverNames[oursLogsOn], logFile, "-access-log=true"),
-		oursLogsOff:  h.helloSpec(serverNames[oursLogsOff], devnull, "-access-log=false"),
+		oursLogsOff:  h.helloSpec(serverNames[oursLogsOff], h.devnull, "-access-log=false"),
 	}
 	var servers [numServers]*server
 	defer func() {
@@ -94,8 +85,7 @@ func (h *Harness) httpLoad(ctx context.Context) (s report.Section) {
 	}()
 	for i, spec := range specs {
 		if servers[i], err = startServer(ctx, spec, h.cfg.ServerCPU, stderr); err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 	}
 
@@ -108,13 +98,11 @@ func (h *Harness) httpLoad(ctx context.Context) (s report.Section) {
 	}
 	for _, sv := range servers {
 		if _, err := load(sv, p.warmup); err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 	}
 	if err := logFile.Truncate(0); err != nil {
-		s.Err = err
-		return s
+		return err
 	}
 
 	loadBefore := loadAverage()
@@ -125,32 +113,28 @@ func (h *Harness) httpLoad(ctx context.Context) (s report.Section) {
 		for i, sv := range servers {
 			res, err := load(sv, p.httpDuration)
 			if err != nil {
-				s.Err = err
-				return s
+				return err
 			}
 			results[i] = append(results[i], res)
 		}
 		time.Sleep(100 * time.Millisecond) // let the last log lines land
 		n, err := countLines(logFile)
 		if err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 		logLines += n
 		if err := logFile.Truncate(0); err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 	}
 
 	var rss [numServers]int64
 	for i, sv := range servers {
 		if rss[i], err = sv.peakRSS(); err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 	}
-	h.throughputRows(&s, results, logLines)
+	rowsErr := h.throughputRows(s, results, logLines)
 	s.Add("machine load (1-minute load average, 2 cores) before → after the rounds", "", loadBefore+" → "+loadAverage(), report.Info)
 	for i := range servers {
 		target, st := "", report.Info
@@ -159,12 +143,12 @@ func (h *Harness) httpLoad(ctx context.Context) (s report.Section) {
 		}
 		s.Add("peak RSS under load: "+serverNames[i], target, mb(float64(rss[i])), st)
 	}
-	return s
+	return rowsErr
 }
 
 // throughputRows adds the throughput rows, the details table and the chart
-// bars.
-func (h *Harness) throughputRows(s *report.Section, results [numServers][]wrk.Result, logLines int64) {
+// bars; after an error, the rows it has added stay.
+func (h *Harness) throughputRows(s *report.Section, results [numServers][]wrk.Result, logLines int64) error {
 	var rps [numServers][]float64
 	var table [][]string
 	for i, rs := range results {
@@ -190,8 +174,7 @@ func (h *Harness) throughputRows(s *report.Section, results [numServers][]wrk.Re
 	for _, i := range []int{seedTimeouts, oursLogsOn, oursLogsOff} {
 		ratios, err := stats.Ratios(rps[i], rps[seedServer])
 		if err != nil {
-			s.Err = err
-			return
+			return err
 		}
 		r := stats.Summarize(ratios)
 		target, st := "", report.Info
@@ -204,8 +187,7 @@ func (h *Harness) throughputRows(s *report.Section, results [numServers][]wrk.Re
 	// The same comparison on equal terms: both servers with the timeouts.
 	ratios, err := stats.Ratios(rps[oursLogsOn], rps[seedTimeouts])
 	if err != nil {
-		s.Err = err
-		return
+		return err
 	}
 	s.Add("throughput ratio "+serverNames[oursLogsOn]+" ÷ "+serverNames[seedTimeouts], "", stats.Summarize(ratios).Format(2), report.Info)
 	var logged int64
@@ -217,6 +199,7 @@ func (h *Harness) throughputRows(s *report.Section, results [numServers][]wrk.Re
 			fmt.Sprintf("%.4f (%d lines, %d requests)", float64(logLines)/float64(logged), logLines, logged),
 			report.Verdict(logLines >= logged))
 	}
+	return nil
 }
 
 // countLines counts the newlines in f from its start.

@@ -75,7 +75,7 @@ func comparedImages(tag string) []*image {
 
 // imageSizes builds the seed-shaped images from the same bases as ours and
 // compares sizes (item 1).
-func (h *Harness) imageSizes(ctx context.Context) (s report.Section) {
+func (h *Harness) imageSizes(ctx context.Context, s *report.Section) error {
 	tag := h.imageTag()
 	s.Method = "Sizes as `docker image inspect` reports them (uncompressed, all layers; MB = 10⁶ bytes). " +
 		"Ours are the images the repository's build made (`hello:" + tag + "`, `hello:" + tag + "-scratch`, `calculator:" + tag + "`, `calculator:" + tag + "-alpine`); " +
@@ -84,28 +84,24 @@ func (h *Harness) imageSizes(ctx context.Context) (s report.Section) {
 		"and the other two flavours in the other seed's shape (the other seed's Dockerfile)."
 	d := h.docker
 	if d == nil {
-		h.unavailable(&s, h.noDocker)
-		return s
+		return h.unavailable(s, h.noDocker)
 	}
 	goImage, alpineImage := h.cfg.GoImage, h.cfg.AlpineImage
 	if goImage == "" || alpineImage == "" {
 		g, a, err := h.standInBases(ctx)
 		if err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 		goImage, alpineImage = firstNonEmpty(goImage, g), firstNonEmpty(alpineImage, a)
 	}
 	if goImage == "" || alpineImage == "" {
-		h.unavailable(&s, "GO_IMAGE and ALPINE_IMAGE are not set and scripts/standins.sh gave none: the base images of our images are unknown")
-		return s
+		return h.unavailable(s, "GO_IMAGE and ALPINE_IMAGE are not set and scripts/standins.sh gave none: the base images of our images are unknown")
 	}
 	bases := map[string]*image{"go": {tag: goImage}, "alpine": {tag: alpineImage}}
 	for _, b := range bases {
 		info, err := d.inspectExisting(ctx, b.tag)
 		if err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 		b.size, b.layers = info.Size, info.RootFS.Layers
 	}
@@ -118,8 +114,7 @@ func (h *Harness) imageSizes(ctx context.Context) (s report.Section) {
 		}
 		info, ok, err := d.inspect(ctx, im.tag)
 		if err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 		if !ok {
 			missing = append(missing, im.tag)
@@ -127,8 +122,7 @@ func (h *Harness) imageSizes(ctx context.Context) (s report.Section) {
 		im.size, im.layers = info.Size, info.RootFS.Layers
 	}
 	if len(missing) > 0 {
-		h.unavailable(&s, "our images are not built: "+strings.Join(missing, ", ")+" (build them with scripts/build-images.sh)")
-		return s
+		return h.unavailable(s, "our images are not built: "+strings.Join(missing, ", ")+" (build them with scripts/build-images.sh)")
 	}
 	args := map[string]string{"GO_IMAGE": goImage, "ALPINE_IMAGE": alpineImage}
 	byTag := map[string]*image{}
@@ -140,13 +134,11 @@ func (h *Harness) imageSizes(ctx context.Context) (s report.Section) {
 		h.logf("   docker build %s", im.tag)
 		baseline := filepath.Join(h.cfg.Bench, "baseline")
 		if err := d.buildImage(ctx, filepath.Join(baseline, im.program), filepath.Join(baseline, im.dockerfile), im.tag, args); err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 		info, err := d.inspectExisting(ctx, im.tag)
 		if err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 		im.size, im.layers = info.Size, info.RootFS.Layers
 	}
@@ -198,7 +190,7 @@ func (h *Harness) imageSizes(ctx context.Context) (s report.Section) {
 			"`%s` (stand-in for the Go image) is %s; the real Go images are %s.\n",
 			alpineImage, mb(float64(bases["alpine"].size)), realAlpineSize, mb(realAlpineBytes-float64(bases["alpine"].size)),
 			goImage, mb(float64(bases["go"].size)), realGoSize)
-	return s
+	return nil
 }
 
 func yesNo(b bool) string {
@@ -224,17 +216,15 @@ func firstNonEmpty(a, b string) string {
 const stopTimeout = 10 * time.Second
 
 // dockerStop times `docker stop` of the server images (item 4, second part).
-func (h *Harness) dockerStop(ctx context.Context) (s report.Section) {
+func (h *Harness) dockerStop(ctx context.Context, s *report.Section) error {
 	s.Method = "Each server image runs detached with its port published on loopback; once `GET /` answers 200, " +
 		"`docker stop` (SIGTERM to PID 1, SIGKILL after 10 s) is timed and the container's exit code read. No load: this shows how PID 1 handles SIGTERM. " +
 		"The time includes the Docker client's and engine's own work (several hundred milliseconds on a busy machine), so it is shown, not judged; the target is a clean exit 0 without the kill."
 	if h.docker == nil {
-		h.unavailable(&s, h.noDocker)
-		return s
+		return h.unavailable(s, h.noDocker)
 	}
 	if !h.seedImages {
-		h.unavailable(&s, "the images of item 1 were not available")
-		return s
+		return h.unavailable(s, "the images of item 1 were not available")
 	}
 	for _, c := range comparedImages(h.imageTag()) {
 		if !c.serves {
@@ -242,8 +232,7 @@ func (h *Harness) dockerStop(ctx context.Context) (s report.Section) {
 		}
 		took, code, err := h.stopOnce(ctx, c.tag)
 		if err != nil {
-			s.Err = err
-			return s
+			return err
 		}
 		measured := fmt.Sprintf("%.2f s, exit %d", took.Seconds(), code)
 		if c.ours {
@@ -252,7 +241,7 @@ func (h *Harness) dockerStop(ctx context.Context) (s report.Section) {
 			s.Add("docker stop "+c.tag, "", measured, report.Info)
 		}
 	}
-	return s
+	return nil
 }
 
 // stopOnce runs image, waits until it serves on the port it exposes, and

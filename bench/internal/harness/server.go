@@ -62,9 +62,13 @@ func (h *Harness) helloSpec(name string, stdout *os.File, extra ...string) serve
 	}}
 }
 
-// openDevNull opens /dev/null for writing, for output nobody reads.
-func openDevNull() (*os.File, error) {
-	return os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+// pinned returns argv run by taskset on the CPU list cpus (taskset execs
+// it, so the pid is the program's), or argv itself if cpus is empty.
+func pinned(cpus string, argv ...string) []string {
+	if cpus == "" {
+		return argv
+	}
+	return append([]string{"taskset", "-c", cpus}, argv...)
 }
 
 // startServer starts spec on a free loopback port, pinned to cpus with
@@ -75,10 +79,7 @@ func startServer(ctx context.Context, spec serverSpec, cpus string, stderr io.Wr
 	if err != nil {
 		return nil, err
 	}
-	argv := spec.argv(port)
-	if cpus != "" {
-		argv = append([]string{"taskset", "-c", cpus}, argv...)
-	}
+	argv := pinned(cpus, spec.argv(port)...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	if spec.env != nil {

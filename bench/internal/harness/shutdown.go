@@ -27,7 +27,7 @@ type shutdownResult struct {
 
 // shutdown sends SIGTERM to the seed-like server and to ours while they are
 // under load (item 4).
-func (h *Harness) shutdown(ctx context.Context) (s report.Section) {
+func (h *Harness) shutdown(ctx context.Context, s *report.Section) error {
 	p := h.plan
 	s.Method = fmt.Sprintf("Each server is started alone (pinned as in item 2) and loaded over %d keep-alive connections by the harness's own load generator "+
 		"(`bench/internal/loadgen`, not pinned); SIGTERM is sent %v in. The generator follows every request: answered; never sent "+
@@ -41,27 +41,18 @@ func (h *Harness) shutdown(ctx context.Context) (s report.Section) {
 		p.connections, p.shutdownAfter)
 	logFile, err := os.Create(h.path("shutdown-access-log.jsonl"))
 	if err != nil {
-		s.Err = err
-		return s
+		return err
 	}
 	defer os.Remove(logFile.Name())
 	defer logFile.Close()
-	devnull, err := openDevNull()
-	if err != nil {
-		s.Err = err
-		return s
-	}
-	defer devnull.Close()
 
-	seed, err := h.shutdownOnce(ctx, h.seedServerSpec("seed", devnull))
+	seed, err := h.shutdownOnce(ctx, h.seedServerSpec("seed", h.devnull))
 	if err != nil {
-		s.Err = err
-		return s
+		return err
 	}
 	ours, err := h.shutdownOnce(ctx, h.helloSpec("ours", logFile))
 	if err != nil {
-		s.Err = err
-		return s
+		return err
 	}
 
 	s.Add("seed: how it ended", "", seed.exit, report.Info)
@@ -71,7 +62,7 @@ func (h *Harness) shutdown(ctx context.Context) (s report.Section) {
 	s.Add("ours: exit after the last answer", "< "+targetExitAfterLast.String(),
 		ms(ours.sinceLast)+" ("+ms(ours.sinceTerm)+" after SIGTERM)", report.Verdict(ours.selfExit && ours.sinceLast < targetExitAfterLast))
 	s.Add("ours: failed requests", "0", failedText(ours.load), report.Verdict(ours.load.Failed() == 0))
-	return s
+	return nil
 }
 
 // shutdownOnce starts spec, loads it, sends SIGTERM and watches it end.

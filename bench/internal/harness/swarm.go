@@ -49,7 +49,7 @@ type swarmResult struct {
 // swarm runs the swarm rolling-update test and reports its counts (item 8).
 // The quick run leaves it out: make test runs the same test in make
 // deploy-test, which prints the counts.
-func (h *Harness) swarm(ctx context.Context) (s report.Section) {
+func (h *Harness) swarm(ctx context.Context, s *report.Section) error {
 	s.Method = "The end-to-end test `" + swarmTest + "` (`e2e/deploy`) deploys `deploy/compose.yaml` as a stack on a single-node Docker Swarm: " +
 		"3 replicas of a hello image built from this tree, endpoint mode dnsrr (the kernel here has no IPVS for vip). " +
 		"A load client of its own (`e2e/deploy/swarmload`, static, in an image with nothing else) on the stack's network sends `GET /` at a steady rate, " +
@@ -61,11 +61,10 @@ func (h *Harness) swarm(ctx context.Context) (s report.Section) {
 		"`SWARM_RESULT=/tmp/swarm.json GOWORK=off go -C e2e test -count=1 -v -run '^" + swarmTest + "$' ./deploy/`."
 	if h.cfg.Quick {
 		s.Skipped = "quick run; `make deploy-test`, part of `make test`, runs the same test and prints the counts"
-		return s
+		return nil
 	}
 	if h.docker == nil {
-		h.unavailable(&s, "no Docker engine: "+h.noDocker)
-		return s
+		return h.unavailable(s, "no Docker engine: "+h.noDocker)
 	}
 	resultPath := h.path("swarm-result.json")
 	os.Remove(resultPath)
@@ -81,16 +80,14 @@ func (h *Harness) swarm(ctx context.Context) (s report.Section) {
 	}
 	data, err := os.ReadFile(resultPath)
 	if err != nil {
-		s.Err = fmt.Errorf("the swarm test wrote no result (%v): %v\n%s", runErr, err, tail(string(out), 2000))
-		return s
+		return fmt.Errorf("the swarm test wrote no result (%v): %v\n%s", runErr, err, tail(string(out), 2000))
 	}
 	var res swarmResult
 	if err := json.Unmarshal(data, &res); err != nil {
-		s.Err = fmt.Errorf("the swarm test's result: %w", err)
-		return s
+		return fmt.Errorf("the swarm test's result: %w", err)
 	}
-	addSwarmRows(&s, res)
-	return s
+	addSwarmRows(s, res)
+	return nil
 }
 
 // addSwarmRows turns the test's result into the section's rows and table.

@@ -50,7 +50,7 @@ func worstLines() []worstLine {
 // worstCase runs each worst line through our calculator in its own
 // process, several rounds interleaved, and reports the best CPU time of
 // each against the 50 ms target (item 6b).
-func (h *Harness) worstCase(ctx context.Context) (s report.Section) {
+func (h *Harness) worstCase(ctx context.Context, s *report.Section) error {
 	rounds := h.plan.calcRounds
 	s.Method = fmt.Sprintf("Each line below is piped into `calculator` (with the flags shown) in its own process, %d rounds interleaved, pinned to CPU %s. "+
 		"Measured: the CPU time (user + system, from `wait4`) of the whole process (reading, evaluating, printing, and the Go runtime's other threads such as the garbage collector's), best of the rounds: "+
@@ -66,8 +66,7 @@ func (h *Harness) worstCase(ctx context.Context) (s report.Section) {
 		for i, l := range lines {
 			c, w, out, err := h.runLine(ctx, l)
 			if err != nil {
-				s.Err = fmt.Errorf("%s, round %d: %w", l.name, round+1, err)
-				return s
+				return fmt.Errorf("%s, round %d: %w", l.name, round+1, err)
 			}
 			if round == 0 || c < cpu[i] {
 				cpu[i] = c
@@ -100,22 +99,18 @@ func (h *Harness) worstCase(ctx context.Context) (s report.Section) {
 		line: strings.TrimSuffix(strings.Repeat(lines[3].line+"\n", copies), "\n")}
 	c, _, _, err := h.runLine(ctx, heavy)
 	if err != nil {
-		s.Err = fmt.Errorf("the budget: %w", err)
-		return s
+		return fmt.Errorf("the budget: %w", err)
 	}
 	s.Add(fmt.Sprintf("%d costly lines (%s) with `--budget %v`: process CPU time", copies, lines[3].name, budget),
 		"< "+ms(budget+budget/2), ms(c), report.Verdict(c < budget+budget/2))
 	s.Details = markdown.Table([]string{"Line", "Bytes", "Flags", "Process CPU", "Line CPU", "Wall", "Outcome"}, table)
-	return s
+	return nil
 }
 
 // runLine runs our calculator on one line and returns its CPU and wall
 // time and how the line ended: the first line of the result or error.
 func (h *Harness) runLine(ctx context.Context, l worstLine) (cpu, wall time.Duration, outcome string, err error) {
-	argv := append([]string{h.bin.calculator}, l.flags...)
-	if h.cfg.ServerCPU != "" {
-		argv = append([]string{"taskset", "-c", h.cfg.ServerCPU}, argv...)
-	}
+	argv := pinned(h.cfg.ServerCPU, append([]string{h.bin.calculator}, l.flags...)...)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Stdin = strings.NewReader(l.line + "\n")
 	var stdout, stderr bytes.Buffer
