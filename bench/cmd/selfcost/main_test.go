@@ -5,24 +5,16 @@ import (
 	"debug/elf"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/go-multistage/multistage/bench/internal/testprog"
 )
 
 func TestRun(t *testing.T) {
+	bin := testprog.Build(t, "package main\n\nfunc main() { println(\"hi\") }\n")
 	dir := t.TempDir()
-	src := filepath.Join(dir, "main.go")
-	if err := os.WriteFile(src, []byte("package main\n\nfunc main() { println(\"hi\") }\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "prog")
-	cmd := exec.Command("go", "build", "-o", bin, src)
-	cmd.Env = append(os.Environ(), "GOWORK=off", "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	mainAt := symbol(t, bin, "main.main")
 	profile := filepath.Join(dir, "callgrind.out")
 	text := fmt.Sprintf("positions: instr\nevents: Ir\nfn=(1) main.main\n%#x 300\n+1 100\n", mainAt)
@@ -40,7 +32,7 @@ func TestRun(t *testing.T) {
 		{"per request", []string{"-requests", "4", bin, profile}, 0, "400 instructions, 100 per request\n     100 100.0%  main.main\n", ""},
 		{"totals", []string{bin, profile}, 0, "400 instructions, 400 per request", ""},
 		{"missing profile", []string{bin, filepath.Join(dir, "none")}, 1, "", "selfcost: open "},
-		{"not a binary", []string{src, profile}, 1, "", "selfcost: callgrind: "},
+		{"not a binary", []string{"main.go", profile}, 1, "", "selfcost: callgrind: "},
 		{"one argument", []string{bin}, 2, "", "usage: selfcost"},
 		{"zero requests", []string{"-requests", "0", bin, profile}, 2, "", "usage: selfcost"},
 		{"unknown flag", []string{"-x", bin, profile}, 2, "", "flag provided but not defined"},

@@ -1,12 +1,11 @@
 package callgrind
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/go-multistage/multistage/bench/internal/testprog"
 )
 
 // profile is a callgrind profile in the compressed form callgrind writes
@@ -82,17 +81,7 @@ func TestAttribute(t *testing.T) {
 
 // TestReadELF builds a small Go program and finds its functions.
 func TestReadELF(t *testing.T) {
-	dir := t.TempDir()
-	src := filepath.Join(dir, "main.go")
-	if err := os.WriteFile(src, []byte("package main\n\nfunc main() { println(\"hi\") }\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "prog")
-	cmd := exec.Command("go", "build", "-o", bin, src)
-	cmd.Env = append(os.Environ(), "GOWORK=off", "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testprog.Build(t, "package main\n\nfunc main() { println(\"hi\") }\n")
 	syms, err := ReadELF(bin)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +89,7 @@ func TestReadELF(t *testing.T) {
 	if !strings.Contains(strings.Join(syms.names, " "), "main.main") {
 		t.Errorf("no main.main among %d functions", len(syms.names))
 	}
-	if _, err := ReadELF(src); err == nil {
+	if _, err := ReadELF("callgrind.go"); err == nil {
 		t.Error("ReadELF of a source file succeeded")
 	}
 }

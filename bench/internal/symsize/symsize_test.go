@@ -2,9 +2,9 @@ package symsize
 
 import (
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
+
+	"github.com/go-multistage/multistage/bench/internal/testprog"
 )
 
 func TestPackageOf(t *testing.T) {
@@ -81,17 +81,8 @@ func equal(a, b []Item) bool {
 // TestReadRealBinary builds a small program and checks that its symbols are
 // found and that the runtime and main are among them.
 func TestReadRealBinary(t *testing.T) {
-	dir := t.TempDir()
-	src := filepath.Join(dir, "main.go")
-	if err := os.WriteFile(src, []byte("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "prog")
-	cmd := exec.Command("go", "build", "-o", bin, src)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	const source = "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n"
+	bin := testprog.Build(t, source)
 	syms, err := Read(bin)
 	if err != nil {
 		t.Fatal(err)
@@ -114,13 +105,7 @@ func TestReadRealBinary(t *testing.T) {
 		t.Errorf("symbol bytes %d, want between 1 and the file size %d (bss left out)", b.Total, fi.Size())
 	}
 
-	stripped := filepath.Join(dir, "stripped")
-	cmd = exec.Command("go", "build", "-ldflags=-s -w", "-o", stripped, src)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	if _, err := Read(stripped); err == nil {
+	if _, err := Read(testprog.Build(t, source, "-ldflags=-s -w")); err == nil {
 		t.Error("Read of a stripped binary: no error")
 	}
 }
