@@ -62,10 +62,7 @@ func TestBadStatusIsBroken(t *testing.T) {
 // TestDroppedRequestsAreFailures serves a listener that reads each request
 // and closes the connection without answering.
 func TestDroppedRequestsAreFailures(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := listen(t)
 	defer l.Close()
 	go func() {
 		for {
@@ -94,10 +91,7 @@ func TestDroppedRequestsAreFailures(t *testing.T) {
 // TestRefusedAfterClose checks that dials to a closed port are counted as
 // refused, not failed.
 func TestRefusedAfterClose(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := listen(t)
 	addr := l.Addr().String()
 	l.Close()
 	r := run(t, "http://"+addr+"/", 50*time.Millisecond)
@@ -109,10 +103,7 @@ func TestRefusedAfterClose(t *testing.T) {
 // TestGracefulShutdown shuts an http.Server down under load: every answer
 // arrives before Shutdown returns, and afterwards dials are refused.
 func TestGracefulShutdown(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := listen(t)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })}
 	go srv.Serve(l)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -138,6 +129,16 @@ func TestGracefulShutdown(t *testing.T) {
 	if r.LastAnswer.After(shutdownDone) {
 		t.Errorf("an answer arrived %v after Shutdown returned", r.LastAnswer.Sub(shutdownDone))
 	}
+}
+
+// listen returns a listener on a free loopback port.
+func listen(t *testing.T) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
 
 func TestOptionsChecked(t *testing.T) {
