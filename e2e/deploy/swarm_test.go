@@ -325,6 +325,34 @@ type swarmResult struct {
 	Phases      []phase    `json:"phases"`
 }
 
+// marshal returns the JSON that SWARM_RESULT receives.
+func (r swarmResult) marshal() []byte {
+	data, _ := json.MarshalIndent(r, "", "  ") // a struct of numbers, strings and times: no error
+	return append(data, '\n')
+}
+
+// TestSwarmResultFormat holds testdata/swarm-result.json to what
+// SWARM_RESULT receives: read into swarmResult (no field unknown) and
+// written back, it is the same bytes. The bench harness, in a module of its
+// own, reads the result with a copy of the type; its TestAddSwarmRows reads
+// this sample the same way, so a field changed here and not there fails
+// one of the two.
+func TestSwarmResultFormat(t *testing.T) {
+	sample, err := os.ReadFile(filepath.Join("testdata", "swarm-result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(sample))
+	dec.DisallowUnknownFields()
+	var res swarmResult
+	if err := dec.Decode(&res); err != nil {
+		t.Fatalf("testdata/swarm-result.json: %v", err)
+	}
+	if got := res.marshal(); !bytes.Equal(got, sample) {
+		t.Errorf("testdata/swarm-result.json written back differs:\n%s\nwant:\n%s", got, sample)
+	}
+}
+
 // TestSwarmRollingUpdate deploys deploy/compose.yaml as a stack on a
 // single-node swarm (3 replicas, endpoint mode dnsrr), keeps a steady load
 // on it from a client on the stack's network, and, under that load, rolls
@@ -397,8 +425,7 @@ func TestSwarmRollingUpdate(t *testing.T) {
 	res := account(sum, phases)
 	report(t, res, sum)
 	if path := os.Getenv("SWARM_RESULT"); path != "" {
-		data, _ := json.MarshalIndent(res, "", "  ")
-		if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(path, res.marshal(), 0o644); err != nil {
 			t.Errorf("SWARM_RESULT: %v", err)
 		}
 	}

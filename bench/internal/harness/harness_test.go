@@ -212,13 +212,23 @@ func TestServerLifecycle(t *testing.T) {
 	}
 }
 
+// TestAddSwarmRows reads e2e's sample of what the swarm test writes to
+// SWARM_RESULT (e2e/deploy/testdata/swarm-result.json, which e2e's
+// TestSwarmResultFormat holds to the test's own type): swarmResult knows
+// every field of it and loses none, and the rows and table follow.
 func TestAddSwarmRows(t *testing.T) {
-	var res swarmResult
-	if err := json.Unmarshal([]byte(`{"date":"2026-12-01T11:00:00Z","rate_per_second":200,"replicas":3,
-		"sent":1000,"ok":998,"failed":2,"fallbacks":5,"addresses":9,
-		"phases":[{"name":"start","start":"0001-01-01T00:00:00Z","end":"0001-01-01T00:00:00Z","sent":100,"ok":100},
-		{"name":"rolling update","start":"2026-12-01T11:00:00Z","end":"2026-12-01T11:00:40Z","sent":900,"ok":898,"failed":2,"fallbacks":5}]}`), &res); err != nil {
+	sample, err := os.ReadFile(filepath.Join("..", "..", "..", "e2e", "deploy", "testdata", "swarm-result.json"))
+	if err != nil {
 		t.Fatal(err)
+	}
+	var res swarmResult
+	dec := json.NewDecoder(bytes.NewReader(sample))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&res); err != nil {
+		t.Fatalf("e2e's sample result: %v", err)
+	}
+	if back, _ := json.MarshalIndent(res, "", "  "); !bytes.Equal(append(back, '\n'), sample) {
+		t.Errorf("e2e's sample result, read and written back, differs:\n%s", back)
 	}
 	var s report.Section
 	addSwarmRows(&s, res)
@@ -228,7 +238,10 @@ func TestAddSwarmRows(t *testing.T) {
 			t.Errorf("row %q: status %v, want %v", row.Item, row.Status, st)
 		}
 	}
-	for _, part := range []string{"| rolling update | 40s | 900 | 898 | 2 | 5 |", "| start | — | 100 | 100 | 0 | 0 |"} {
+	if !slices.ContainsFunc(s.Rows, func(r report.Row) bool { return r.Measured == "40, 1 failed, 1 of 1 s or more, slowest 1200 ms" }) {
+		t.Errorf("no DNS row with the sample's lookups: %+v", s.Rows)
+	}
+	for _, part := range []string{"| rolling update to a second image | 40s | 900 | 898 | 2 | 5 |", "| start (client up, before the scenario) | — | 100 | 100 | 0 | 0 |"} {
 		if !strings.Contains(s.Details, part) {
 			t.Errorf("details lack %q:\n%s", part, s.Details)
 		}

@@ -18,7 +18,10 @@ import (
 // and reports its request counts.
 const swarmTest = "TestSwarmRollingUpdate"
 
-// swarmResult is the JSON the test writes to SWARM_RESULT.
+// swarmResult is the JSON the test writes to SWARM_RESULT: a copy of
+// e2e/deploy's type of the same name, since neither module imports the
+// other. TestAddSwarmRows here and TestSwarmResultFormat there hold both to
+// one sample, e2e/deploy/testdata/swarm-result.json.
 type swarmResult struct {
 	Date      time.Time `json:"date"`
 	Rate      int       `json:"rate_per_second"`
