@@ -15,6 +15,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -64,7 +65,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.StringVar(&o.reportPath, "report", "", "where to write the report (default REPORT.md, or out/REPORT.md with -quick); the chart goes beside it")
 	fs.StringVar(&o.goImage, "go-image", getenv("GO_IMAGE"), "base image our images were built from, for the seed-shaped builders (env GO_IMAGE)")
 	fs.StringVar(&o.alpineImage, "alpine-image", getenv("ALPINE_IMAGE"), "alpine base image our images were built from (env ALPINE_IMAGE)")
-	fs.StringVar(&o.imageTag, "image-tag", firstNonEmpty(getenv("IMAGE_TAG"), "dev"), "tag of our images (hello:TAG, hello:TAG-scratch, ...) and of the seed-shaped ones built beside them (env IMAGE_TAG)")
+	fs.StringVar(&o.imageTag, "image-tag", cmp.Or(getenv("IMAGE_TAG"), "dev"), "tag of our images (hello:TAG, hello:TAG-scratch, ...) and of the seed-shaped ones built beside them (env IMAGE_TAG)")
 	fs.StringVar(&o.serverCPU, "server-cpu", serverCPU, "taskset CPU list for the measured programs (empty: no pinning)")
 	fs.StringVar(&o.loadCPU, "load-cpu", loadCPU, "taskset CPU list for wrk (empty: no pinning)")
 	fs.Func("only", "comma-separated sections to run, of "+strings.Join(harness.SectionKeys, ","), func(v string) error {
@@ -106,13 +107,6 @@ func validTag(tag string) bool {
 		}
 	}
 	return true
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // isTrue reads a CI-style boolean: set and not "false" or "0".

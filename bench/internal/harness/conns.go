@@ -77,8 +77,7 @@ func (h *Harness) idlePeak(ctx context.Context, spec serverSpec, stderr io.Write
 		return 0, 0, err
 	}
 	defer sv.terminate(5 * time.Second)
-	addr := strings.TrimSuffix(strings.TrimPrefix(sv.url, "http://"), "/")
-	clients, err := holdIdle(addr, idleClients)
+	clients, err := holdIdle(sv.addr, idleClients)
 	defer closeAll(clients)
 	if err != nil {
 		return 0, 0, fmt.Errorf("%s: %w", spec.name, err)
@@ -105,8 +104,7 @@ func (h *Harness) capLatency(ctx context.Context, stderr io.Writer) ([]time.Dura
 		return nil, err
 	}
 	defer sv.terminate(5 * time.Second)
-	addr := strings.TrimSuffix(strings.TrimPrefix(sv.url, "http://"), "/")
-	clients, err := holdIdle(addr, capSmallClients)
+	clients, err := holdIdle(sv.addr, capSmallClients)
 	defer func() { closeAll(clients) }()
 	if err != nil {
 		return nil, err
@@ -115,7 +113,7 @@ func (h *Harness) capLatency(ctx context.Context, stderr io.Writer) ([]time.Dura
 	for range capLatencyAttempts {
 		time.Sleep(50 * time.Millisecond) // as a client arriving now and then would
 		start := time.Now()
-		c, err := idleClient(addr, "/healthz")
+		c, err := idleClient(sv.addr, "/healthz")
 		if err != nil {
 			return nil, fmt.Errorf("a new client at the cap: %w", err)
 		}

@@ -11,6 +11,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -205,7 +206,7 @@ func (h *Harness) logf(format string, args ...any) {
 
 // imageTag returns the tag of our images.
 func (h *Harness) imageTag() string {
-	return firstNonEmpty(h.cfg.ImageTag, "dev")
+	return cmp.Or(h.cfg.ImageTag, "dev")
 }
 
 // path returns a path inside the output directory.

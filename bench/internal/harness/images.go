@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -92,7 +93,7 @@ func (h *Harness) imageSizes(ctx context.Context, s *report.Section) error {
 		if err != nil {
 			return err
 		}
-		goImage, alpineImage = firstNonEmpty(goImage, g), firstNonEmpty(alpineImage, a)
+		goImage, alpineImage = cmp.Or(goImage, g), cmp.Or(alpineImage, a)
 	}
 	if goImage == "" || alpineImage == "" {
 		return h.unavailable(s, "GO_IMAGE and ALPINE_IMAGE are not set and scripts/standins.sh gave none: the base images of our images are unknown")
@@ -203,13 +204,6 @@ func yesNo(b bool) string {
 // hasPrefix reports whether the image's layers start with the base's.
 func hasPrefix(layers, base []string) bool {
 	return len(base) > 0 && len(layers) >= len(base) && slices.Equal(layers[:len(base)], base)
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // stopTimeout is how long docker stop waits before it kills.

@@ -19,7 +19,8 @@ import (
 // server is an HTTP server process started by the harness.
 type server struct {
 	name  string
-	url   string
+	addr  string // host:port on loopback
+	url   string // http://addr/
 	cmd   *exec.Cmd
 	done  chan struct{} // closed when the process has exited
 	state *os.ProcessState
@@ -90,7 +91,8 @@ func startServer(ctx context.Context, spec serverSpec, cpus string, stderr io.Wr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", spec.name, err)
 	}
-	s := &server{name: spec.name, url: "http://127.0.0.1:" + strconv.Itoa(port) + "/", cmd: cmd, done: make(chan struct{})}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	s := &server{name: spec.name, addr: addr, url: "http://" + addr + "/", cmd: cmd, done: make(chan struct{})}
 	go func() {
 		err := cmd.Wait()
 		s.ended = time.Now()
