@@ -3,6 +3,7 @@ package harness
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -112,13 +113,16 @@ func (d *docker) buildImage(ctx context.Context, dir, dockerfile, tag string, bu
 	return err
 }
 
-// standInBases runs the repository's `scripts/standins.sh env`, if the
-// script exists, which builds the offline stand-in bases when they are
-// missing and prints GO_IMAGE and ALPINE_IMAGE as shell assignments.
-func (h *Harness) standInBases(ctx context.Context) (goImage, alpineImage string, err error) {
+// baseImages returns the base images our images were built from: GO_IMAGE
+// and ALPINE_IMAGE of the configuration and, for either one not set, the
+// repository's `scripts/standins.sh env`, if the script exists, which builds
+// the offline stand-in bases when they are missing and prints both as
+// shell assignments. Either may still be empty.
+func (h *Harness) baseImages(ctx context.Context) (goImage, alpineImage string, err error) {
+	goImage, alpineImage = h.cfg.GoImage, h.cfg.AlpineImage
 	script := filepath.Join(h.cfg.Root, "scripts", "standins.sh")
-	if !isExecutable(script) {
-		return "", "", nil
+	if goImage != "" && alpineImage != "" || !isExecutable(script) {
+		return goImage, alpineImage, nil
 	}
 	h.logf("   GO_IMAGE/ALPINE_IMAGE not set: asking %s", script)
 	out, err := command(ctx, h.cfg.Root, nil, script, "env")
@@ -126,7 +130,7 @@ func (h *Harness) standInBases(ctx context.Context) (goImage, alpineImage string
 		return "", "", err
 	}
 	vars := parseAssignments(out)
-	return vars["GO_IMAGE"], vars["ALPINE_IMAGE"], nil
+	return cmp.Or(goImage, vars["GO_IMAGE"]), cmp.Or(alpineImage, vars["ALPINE_IMAGE"]), nil
 }
 
 // parseAssignments reads NAME=VALUE lines (optionally "export NAME=VALUE",

@@ -326,3 +326,46 @@ func TestComparedImagesTags(t *testing.T) {
 		}
 	}
 }
+
+// TestBaseImages: the configuration's base images win; scripts/standins.sh
+// is asked only for one that is not set, and only if it is there.
+func TestBaseImages(t *testing.T) {
+	root := t.TempDir()
+	marker := filepath.Join(root, "asked")
+	script := "#!/bin/sh\ntouch " + marker + "\necho 'standins: building' >&2\necho 'export GO_IMAGE=go-standin'\necho \"ALPINE_IMAGE='alpine-standin'\"\n"
+	if err := os.MkdirAll(filepath.Join(root, "scripts"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, goImage, alpineImage string
+		script                     bool
+		wantGo, wantAlpine         string
+		asked                      bool
+	}{
+		{"both set", "g", "a", true, "g", "a", false},
+		{"alpine missing", "g", "", true, "g", "alpine-standin", true},
+		{"none set", "", "", true, "go-standin", "alpine-standin", true},
+		{"no script", "", "a", false, "", "a", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			os.Remove(marker)
+			path := filepath.Join(root, "scripts", "standins.sh")
+			os.Remove(path)
+			if tt.script {
+				if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			h := &Harness{cfg: Config{Root: root, GoImage: tt.goImage, AlpineImage: tt.alpineImage}}
+			g, a, err := h.baseImages(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, statErr := os.Stat(marker)
+			if g != tt.wantGo || a != tt.wantAlpine || (statErr == nil) != tt.asked {
+				t.Errorf("baseImages = %q, %q, script asked %v; want %q, %q, asked %v", g, a, statErr == nil, tt.wantGo, tt.wantAlpine, tt.asked)
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -87,13 +86,9 @@ func (h *Harness) imageSizes(ctx context.Context, s *report.Section) error {
 	if d == nil {
 		return h.unavailable(s, h.noDocker)
 	}
-	goImage, alpineImage := h.cfg.GoImage, h.cfg.AlpineImage
-	if goImage == "" || alpineImage == "" {
-		g, a, err := h.standInBases(ctx)
-		if err != nil {
-			return err
-		}
-		goImage, alpineImage = cmp.Or(goImage, g), cmp.Or(alpineImage, a)
+	goImage, alpineImage, err := h.baseImages(ctx)
+	if err != nil {
+		return err
 	}
 	if goImage == "" || alpineImage == "" {
 		return h.unavailable(s, "GO_IMAGE and ALPINE_IMAGE are not set and scripts/standins.sh gave none: the base images of our images are unknown")
