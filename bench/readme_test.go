@@ -52,12 +52,8 @@ func modulePackages(t *testing.T) map[string][]string {
 	return pkgs
 }
 
-// layoutRow is a row of README.md's layout table that names a package.
-type layoutRow struct{ path, what, mustNot string }
-
-// readmeLayout returns the rows of README.md's layout table whose path is
-// a package folder (cmd/…, internal/…, baseline/… without a file name).
-func readmeLayout(t *testing.T) []layoutRow {
+// layoutSection returns the "## Layout" section of README.md.
+func layoutSection(t *testing.T) string {
 	t.Helper()
 	b, err := os.ReadFile("README.md")
 	if err != nil {
@@ -68,9 +64,19 @@ func readmeLayout(t *testing.T) []layoutRow {
 		t.Fatal(`README.md has no "## Layout" section`)
 	}
 	layout, _, _ = strings.Cut(layout, "\n## ")
+	return layout
+}
+
+// layoutRow is a row of README.md's layout table that names a package.
+type layoutRow struct{ path, what, mustNot string }
+
+// readmeLayout returns the rows of README.md's layout table whose path is
+// a package folder (cmd/…, internal/…, baseline/… without a file name).
+func readmeLayout(t *testing.T) []layoutRow {
+	t.Helper()
 	pkgPath := regexp.MustCompile("^`((?:cmd|internal|baseline)/[a-z0-9]+)`$")
 	var rows []layoutRow
-	for _, line := range strings.Split(layout, "\n") {
+	for _, line := range strings.Split(layoutSection(t), "\n") {
 		cells := strings.Split(line, "|")
 		if len(cells) != 5 {
 			continue
@@ -99,6 +105,20 @@ func TestReadmeLayoutListsEveryPackage(t *testing.T) {
 	slices.Sort(inReadme)
 	if len(inTree) < 13 || !slices.Equal(inReadme, inTree) {
 		t.Errorf("README.md's layout lists %q; the packages are %q", inReadme, inTree)
+	}
+}
+
+// TestReadmeLayoutPathsExist: the first path of every row of the README's
+// layout table, package or not, is in the tree.
+func TestReadmeLayoutPathsExist(t *testing.T) {
+	rows := regexp.MustCompile("(?m)^\\| `([^`]+)`").FindAllStringSubmatch(layoutSection(t), -1)
+	if len(rows) < 15 {
+		t.Fatalf("README.md's layout table: only %d rows found", len(rows))
+	}
+	for _, m := range rows {
+		if _, err := os.Stat(filepath.FromSlash(m[1])); err != nil {
+			t.Errorf("README.md's layout names %s: %v", m[1], err)
+		}
 	}
 }
 
