@@ -29,6 +29,8 @@
 # runtime's timers and background work are paid per second, not per
 # request): compare rounds run together.
 #
+# The servers are built with go.work's toolchain (GOTOOLCHAIN overrides).
+#
 # GODEBUG: valgrind 3.19 knows neither RDTSCP nor AVX-512, and callgrind
 # asserts on the signals of Go's asynchronous preemption.
 set -euo pipefail
@@ -62,6 +64,10 @@ done
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$root/bench/out/callgrind
 mkdir -p "$out"
+# The Go of the releases, go.work's toolchain line, as the Makefile does,
+# unless GOTOOLCHAIN is set.
+export GOTOOLCHAIN=${GOTOOLCHAIN:-$(sed -n 's/^toolchain[[:space:]]*//p' "$root/go.work")}
+go -C "$root/hello" version
 CGO_ENABLED=0 go -C "$root/hello" build -trimpath -o "$out/hello" .
 CGO_ENABLED=0 GOWORK=off go -C "$root/bench" build -trimpath -o "$out/seedserver" ./baseline/seedserver
 GOWORK=off go -C "$root/bench" build -o "$out/selfcost" ./cmd/selfcost
