@@ -3,18 +3,18 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/go-multistage/multistage/e2e/internal/command"
 	"github.com/go-multistage/multistage/e2e/internal/docker"
+	"github.com/go-multistage/multistage/e2e/internal/repo"
 )
 
 // repoRoot is the repository's root: the build context of the Dockerfiles.
 var repoRoot string
 
 func TestMain(m *testing.M) {
-	root, err := filepath.Abs("..")
+	root, err := repo.Root()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(1)

@@ -3,9 +3,7 @@ package e2e
 import (
 	"bytes"
 	"debug/buildinfo"
-	"os"
 	"path/filepath"
-	"regexp"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/go-multistage/multistage/e2e/internal/command"
 	"github.com/go-multistage/multistage/e2e/internal/docker"
+	"github.com/go-multistage/multistage/e2e/internal/repo"
 )
 
 // TestSourceBuildUsesPinnedToolchain builds the calculator from source the
@@ -25,16 +24,16 @@ import (
 func TestSourceBuildUsesPinnedToolchain(t *testing.T) {
 	docker.RequireEngine(t)
 	t.Parallel()
-	goWork, err := os.ReadFile(filepath.Join(repoRoot, "go.work"))
+	pin, err := repo.ReadToolchain(repoRoot)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?m)^toolchain (go\S+)$`).FindSubmatch(goWork)
-	if m == nil {
-		t.Fatal("go.work has no toolchain line")
+	goImage := readPins(t)["GO_IMAGE"]
+	imageTag, _, _ := strings.Cut(strings.TrimPrefix(goImage, "golang:"), "@")
+	imageGo, _, _ := strings.Cut(imageTag, "-")
+	if imageGo = "go" + imageGo; !repo.IsRelease(imageGo) {
+		t.Fatalf("GO_IMAGE=%s names no Go release in its tag", goImage)
 	}
-	pin := string(m[1])
-	imageGo := "go" + regexp.MustCompile(`^golang:([0-9.]+)-`).FindStringSubmatch(readPins(t)["GO_IMAGE"])[1]
 	t.Logf("go.work pins %s; GO_IMAGE carries %s", pin, imageGo)
 
 	// A stand-in of the pinned golang image: scripts/standins.sh around the

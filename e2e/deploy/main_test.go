@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/go-multistage/multistage/e2e/internal/gobuild"
+	"github.com/go-multistage/multistage/e2e/internal/repo"
 )
 
 // The seed's greeting, byte for byte: hello's GET / body.
@@ -23,7 +24,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := repo.Root()
 	if err == nil {
 		buildDir, err = os.MkdirTemp("", "e2e-deploy-")
 	}

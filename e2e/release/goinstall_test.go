@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/repo"
 )
 
 // modulePath is the import path of the repository; each module's path is
@@ -97,7 +98,7 @@ func TestGoInstall(t *testing.T) {
 		t.Skip("downloads and compiles the products' dependencies; skipped with -short")
 	}
 	t.Parallel()
-	root, err := repoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-multistage/multistage/e2e/internal/command"
 	"github.com/go-multistage/multistage/e2e/internal/docker"
+	"github.com/go-multistage/multistage/e2e/internal/repo"
 )
 
 // dummyRemote is the origin of the throwaway clone. GoReleaser reads the
@@ -199,7 +200,7 @@ func setup() (*fixture, error) {
 	if err := requireTools(); err != nil {
 		return nil, err
 	}
-	source, err := repoRoot()
+	source, err := repo.Root()
 	if err != nil {
 		return nil, err
 	}
@@ -268,25 +269,6 @@ func runLogged(c command.Cmd, logPath string) (command.Result, []byte, error) {
 	fmt.Fprintf(os.Stderr, "release e2e: %s took %s (log %s)\n", filepath.Base(logPath), time.Since(start).Round(time.Second), logPath)
 	out, _ := os.ReadFile(logPath)
 	return r, out, err
-}
-
-// repoRoot finds the repository root above the working directory: the
-// directory that holds .goreleaser.yaml.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, ".goreleaser.yaml")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no .goreleaser.yaml above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // cloneWorkingTree makes dst a git repository whose HEAD holds exactly the

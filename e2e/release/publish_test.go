@@ -19,6 +19,7 @@ import (
 	"github.com/go-multistage/multistage/e2e/internal/command"
 	"github.com/go-multistage/multistage/e2e/internal/docker"
 	"github.com/go-multistage/multistage/e2e/internal/dockerfile"
+	"github.com/go-multistage/multistage/e2e/internal/repo"
 )
 
 // The rehearsal releases this version. A release candidate of it sits on the
@@ -87,7 +88,7 @@ func setupPublish() (*publishedRelease, error) {
 			}
 		}
 	}
-	source, err := repoRoot()
+	source, err := repo.Root()
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/repo"
 )
 
 // gitEnv makes git ignore the user's and the system's configuration (signing,
@@ -125,7 +126,7 @@ func releaseTags(version string, modules []string) []string {
 // modules' go.mod files), committed once.
 func newTagRepo(t *testing.T) (gitRepo, []string) {
 	t.Helper()
-	root, err := repoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/repo"
 )
 
 // gitOnlySections are the top-level sections of .goreleaser.yaml that
@@ -106,7 +107,7 @@ func TestGoReleaserTags(t *testing.T) {
 		t.Skip("builds the pinned GoReleaser when the cache lacks it; skipped with -short")
 	}
 	t.Parallel()
-	root, err := repoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,15 +18,13 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/repo"
 )
 
 // The Go toolchain that builds releases is named once, by the toolchain line
-// of go.work: setup-go's go-version-file reads it (with this expression, from
-// actions/setup-go's installer), the Makefile exports it as GOTOOLCHAIN, and
-// the Dockerfiles' default builder image carries the same version.
+// of go.work (repo.Toolchain reads it as setup-go does): the Makefile exports
+// it as GOTOOLCHAIN, and the Dockerfiles compile with it.
 var (
-	setupGoToolchain = regexp.MustCompile(`(?m)^toolchain go(1\.\d+(?:\.\d+|rc\d+)?)`)
-	exactRelease     = regexp.MustCompile(`^go\d+\.\d+\.\d+$`)
 	// golangImage matches a reference to the official Go image and captures
 	// its tag (1.26.8-alpine3.24, or a variable).
 	golangImage = regexp.MustCompile(`\bgolang:([^\s"'@]+)`)
@@ -34,24 +32,6 @@ var (
 	// a repository script (which run go).
 	runsGo = regexp.MustCompile(`(^|[\s;&|(])(go|make)(\s|$)|scripts/`)
 )
-
-// workToolchain returns the toolchain pinned in go.work, such as "go1.26.8".
-func workToolchain(goWork []byte) (string, error) {
-	m := setupGoToolchain.FindSubmatch(goWork)
-	if m == nil {
-		return "", errors.New("go.work has no toolchain line setup-go can read (toolchain go1.N.P at the start of a line)")
-	}
-	pin := "go" + string(m[1])
-	if !exactRelease.MatchString(pin) {
-		return "", fmt.Errorf("go.work pins %s: name an exact release such as go1.26.8, or setup-go installs whatever is newest", pin)
-	}
-	for _, line := range strings.Split(string(goWork), "\n") {
-		if f := strings.Fields(line); len(f) == 2 && f[0] == "toolchain" && f[1] != pin {
-			return "", fmt.Errorf("go.work: toolchain line %q is not what setup-go reads (%s)", line, pin)
-		}
-	}
-	return pin, nil
-}
 
 // checkGoDirectives checks the go and toolchain directives of one go.mod or
 // go.work against the pin: the go line may not need a newer Go, and only
@@ -86,7 +66,7 @@ func checkImageRefs(file, content, pin string) (int, []error) {
 		tag := m[1]
 		goVersion, _, _ := strings.Cut(tag, "-")
 		v := "go" + goVersion
-		if !exactRelease.MatchString(v) || version.Lang(v) != version.Lang(pin) || version.Compare(v, pin) > 0 {
+		if !repo.IsRelease(v) || version.Lang(v) != version.Lang(pin) || version.Compare(v, pin) > 0 {
 			errs = append(errs, fmt.Errorf("%s: golang:%s is not a release of the pinned Go %s (go.work's toolchain line) no newer than it", file, tag, want))
 		}
 	}
@@ -224,15 +204,11 @@ func repoFiles(t *testing.T, root string, globs ...string) []string {
 // pins.
 func pinnedToolchain(t *testing.T) (root, pin string) {
 	t.Helper()
-	root, err := repoRoot()
-	if err != nil {
-		t.Fatal(err)
+	root, err := repo.Root()
+	if err == nil {
+		pin, err = repo.ReadToolchain(root)
 	}
-	goWork, err := os.ReadFile(filepath.Join(root, "go.work"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	if pin, err = workToolchain(goWork); err != nil {
 		t.Fatal(err)
 	}
 	return root, pin
@@ -288,6 +264,9 @@ func TestToolchainPin(t *testing.T) {
 			}
 			n, errs := checkImageRefs(file, string(b), pin)
 			found[file] = n
+			if file == "Dockerfile.hello" || file == "Dockerfile.calculator" {
+				errs = append(errs, checkToolchainArg(file, string(b), pin)...)
+			}
 			for _, err := range errs {
 				t.Error(err)
 			}
@@ -295,15 +274,6 @@ func TestToolchainPin(t *testing.T) {
 		for _, file := range []string{"Dockerfile.hello", "Dockerfile.calculator", "base-images.env"} {
 			if found[file] == 0 {
 				t.Errorf("%s names no golang image; its default builder image must be golang:%s-...", file, strings.TrimPrefix(pin, "go"))
-			}
-		}
-		for _, file := range []string{"Dockerfile.hello", "Dockerfile.calculator"} {
-			b, err := os.ReadFile(filepath.Join(root, file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, err := range checkToolchainArg(file, string(b), pin) {
-				t.Error(err)
 			}
 		}
 	})
@@ -329,27 +299,6 @@ func TestToolchainPin(t *testing.T) {
 // refuse, and what they must accept.
 func TestToolchainChecks(t *testing.T) {
 	t.Parallel()
-	t.Run("go.work", func(t *testing.T) {
-		for _, tt := range []struct {
-			work, want, wantErr string
-		}{
-			{work: "go 1.26.0\n\ntoolchain go1.26.8\n\nuse ./hello\n", want: "go1.26.8"},
-			{work: "go 1.26.0\n\nuse ./hello\n", wantErr: "no toolchain line"},
-			{work: "go 1.26.0\ntoolchain go1.26\n", wantErr: "exact release"},
-			{work: "go 1.26.0\ntoolchain go1.27rc1\n", wantErr: "exact release"},
-			{work: "go 1.26.0\n  toolchain go1.26.8\n", wantErr: "no toolchain line"},
-		} {
-			got, err := workToolchain([]byte(tt.work))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Errorf("workToolchain(%q) = %q, %v; want an error saying %q", tt.work, got, err, tt.wantErr)
-				}
-			} else if err != nil || got != tt.want {
-				t.Errorf("workToolchain(%q) = %q, %v; want %q", tt.work, got, err, tt.want)
-			}
-		}
-	})
-
 	t.Run("go directives", func(t *testing.T) {
 		for _, tt := range []struct {
 			goLine, toolchain string

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/repo"
 	"github.com/go-multistage/multistage/e2e/internal/vulngate"
 )
 
@@ -21,7 +22,7 @@ import (
 // govulncheck against $VULNDB (its online database when empty) and fails
 // on any reachable vulnerability the accepted list does not accept.
 func TestVulnerabilities(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

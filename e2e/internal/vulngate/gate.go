@@ -9,6 +9,7 @@
 package vulngate
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -107,7 +108,7 @@ func ReadAccepted(file string) ([]Accepted, error) {
 	var doc struct {
 		Accepted []Accepted `json:"accepted"`
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
