@@ -186,13 +186,7 @@ func (h *Handler) Prepare(level slog.Level, msg string) *Prepared {
 // Begin starts a record of time t, as p's handler's Begin would with p's
 // level and message. Unlike slog.Logger, it does not check Enabled.
 func (p *Prepared) Begin(t time.Time) Entry {
-	bp := bufPool.Get().(*[]byte)
-	buf := append((*bp)[:0], '{')
-	if !t.IsZero() {
-		buf = append(buf, `"time":`...)
-		buf = appendTime(buf, t)
-		buf = append(buf, ',')
-	}
+	bp, buf := openRecord(t)
 	buf = append(buf, p.after...)
 	return Entry{h: p.h, bp: bp, buf: buf, mark: len(buf) - p.groups, start: len(buf)}
 }
@@ -233,13 +227,7 @@ func (e *Entry) End() error {
 // begin takes a buffer from the pool and writes the record's time, level,
 // message and the handler's own attributes.
 func (h *Handler) begin(t time.Time, level slog.Level, msg string) (*[]byte, []byte) {
-	bp := bufPool.Get().(*[]byte)
-	buf := append((*bp)[:0], '{')
-	if !t.IsZero() {
-		buf = append(buf, `"time":`...)
-		buf = appendTime(buf, t)
-		buf = append(buf, ',')
-	}
+	bp, buf := openRecord(t)
 	buf = append(buf, `"level":`...)
 	buf = appendString(buf, level.String())
 	buf = append(buf, `,"msg":`...)
@@ -247,6 +235,19 @@ func (h *Handler) begin(t time.Time, level slog.Level, msg string) (*[]byte, []b
 	if len(h.pre) > 0 {
 		buf = append(buf, ',')
 		buf = append(buf, h.pre...)
+	}
+	return bp, buf
+}
+
+// openRecord takes a buffer from the pool and opens a record with its time,
+// unless t is zero.
+func openRecord(t time.Time) (*[]byte, []byte) {
+	bp := bufPool.Get().(*[]byte)
+	buf := append((*bp)[:0], '{')
+	if !t.IsZero() {
+		buf = append(buf, `"time":`...)
+		buf = appendTime(buf, t)
+		buf = append(buf, ',')
 	}
 	return bp, buf
 }
