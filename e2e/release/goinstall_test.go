@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/go-multistage/multistage/e2e/internal/command"
-	"github.com/go-multistage/multistage/e2e/internal/repo"
 )
 
 // modulePath is the import path of the repository; each module's path is
@@ -32,13 +31,7 @@ type forge struct {
 func newForge(t *testing.T, root string) (*forge, gitRepo) {
 	t.Helper()
 	tmp := t.TempDir()
-	r := gitRepo{t: t, dir: filepath.Join(tmp, "forge")}
-	if err := cloneWorkingTree(root, r.dir); err != nil {
-		t.Fatal(err)
-	}
-	if tags := r.tags(); len(tags) > 0 {
-		r.git(append([]string{"tag", "--delete"}, tags...)...)
-	}
+	r := untaggedClone(t, root, filepath.Join(tmp, "forge"))
 	gitconfig := filepath.Join(tmp, "gitconfig")
 	config := fmt.Sprintf("[url %q]\n\tinsteadOf = https://%s\n", r.dir, modulePath)
 	if err := os.WriteFile(gitconfig, []byte(config), 0o644); err != nil {
@@ -98,20 +91,11 @@ func TestGoInstall(t *testing.T) {
 		t.Skip("downloads and compiles the products' dependencies; skipped with -short")
 	}
 	t.Parallel()
-	root, err := repo.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, r := newForge(t, root)
+	f, r := newForge(t, repoRoot(t))
 	const version = "v1.2.3"
-	for _, v := range []string{version, "v1.3.0-rc.1"} {
-		if v != version {
-			r.commit("feat: after " + version)
-		}
-		if res := runTag(t, r, v); res.Code != 0 {
-			t.Fatalf("scripts/tag.sh %s: exit %d: %s", v, res.Code, res.Stderr)
-		}
-	}
+	r.release(version)
+	r.commit("feat: after " + version)
+	r.release("v1.3.0-rc.1")
 	r.commit("feat: work after the candidate, untagged")
 
 	for _, app := range []struct {

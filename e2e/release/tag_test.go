@@ -121,15 +121,37 @@ func releaseTags(version string, modules []string) []string {
 	return tags
 }
 
-// newTagRepo returns a throwaway repository holding what scripts/tag.sh
-// reads from the real one (the script, the Makefile, go.work and the
-// modules' go.mod files), committed once.
-func newTagRepo(t *testing.T) (gitRepo, []string) {
+// repoRoot returns the root of the repository under test.
+func repoRoot(t *testing.T) string {
 	t.Helper()
 	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return root
+}
+
+// untaggedClone makes dir a throwaway clone of the working tree at root
+// (cloneWorkingTree) without any of root's tags, so that the only releases
+// in it are the ones the test makes.
+func untaggedClone(t *testing.T, root, dir string) gitRepo {
+	t.Helper()
+	r := gitRepo{t: t, dir: dir}
+	if err := cloneWorkingTree(root, r.dir); err != nil {
+		t.Fatal(err)
+	}
+	if tags := r.tags(); len(tags) > 0 {
+		r.git(append([]string{"tag", "--delete"}, tags...)...)
+	}
+	return r
+}
+
+// newTagRepo returns a throwaway repository holding what scripts/tag.sh
+// reads from the real one (the script, the Makefile, go.work and the
+// modules' go.mod files), committed once.
+func newTagRepo(t *testing.T) (gitRepo, []string) {
+	t.Helper()
+	root := repoRoot(t)
 	modules := workModules(t, root)
 	r := gitRepo{t: t, dir: t.TempDir()}
 	r.git("init", "--quiet", "--initial-branch=main")
@@ -154,6 +176,15 @@ func goMods(modules []string) []string {
 func runTag(t *testing.T, r gitRepo, args ...string) command.Result {
 	t.Helper()
 	return runExit(t, r.dir, filepath.Join(r.dir, "scripts", "tag.sh"), args...)
+}
+
+// release tags HEAD with version as a maintainer does, with scripts/tag.sh;
+// a refusal fails the test.
+func (r gitRepo) release(version string) {
+	r.t.Helper()
+	if res := runTag(r.t, r, version); res.Code != 0 {
+		r.t.Fatalf("scripts/tag.sh %s: exit %d: %s", version, res.Code, res.Stderr)
+	}
 }
 
 // runExit runs a command with gitEnv, logs what it printed and returns how

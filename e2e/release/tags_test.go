@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/go-multistage/multistage/e2e/internal/command"
-	"github.com/go-multistage/multistage/e2e/internal/repo"
 )
 
 // gitOnlySections are the top-level sections of .goreleaser.yaml that
@@ -107,41 +106,26 @@ func TestGoReleaserTags(t *testing.T) {
 		t.Skip("builds the pinned GoReleaser when the cache lacks it; skipped with -short")
 	}
 	t.Parallel()
-	root, err := repo.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := repoRoot(t)
 	goreleaser, err := command.New("go", "-C", "tools", "tool", "-n", "goreleaser").In(root).Env("GOWORK=off").Output()
 	if err != nil {
 		t.Fatalf("building the pinned GoReleaser: %v", err)
 	}
 	tmp := t.TempDir()
 	config := versionConfig(t, root, tmp)
-	r := gitRepo{t: t, dir: filepath.Join(tmp, "repo")}
-	if err := cloneWorkingTree(root, r.dir); err != nil {
-		t.Fatal(err)
-	}
-	if tags := r.tags(); len(tags) > 0 {
-		r.git(append([]string{"tag", "--delete"}, tags...)...)
-	}
+	r := untaggedClone(t, root, filepath.Join(tmp, "repo"))
 	modules := workModules(t, r.dir)
-	release := func(version string) {
-		t.Helper()
-		if res := runTag(t, r, version); res.Code != 0 {
-			t.Fatalf("scripts/tag.sh %s: exit %d: %s", version, res.Code, res.Stderr)
-		}
-	}
 
 	r.commit("feat: first feature, in v1.2.2")
-	release("v1.2.2")
+	r.release("v1.2.2")
 	r.commit("feat: second feature, after v1.2.2")
 	// A module tag of its own, as a hotfix of one module would leave: it
 	// must not end the changelog of the next release.
 	r.tag(modules[0] + "/v1.2.9")
 	r.commit("feat: third feature, in v1.3.0-rc.1")
-	release("v1.3.0-rc.1")
+	r.release("v1.3.0-rc.1")
 	r.commit("fix: fourth change, in v1.3.0-rc.2")
-	release("v1.3.0-rc.2")
+	r.release("v1.3.0-rc.2")
 
 	steps := []struct {
 		name     string
@@ -155,7 +139,7 @@ func TestGoReleaserTags(t *testing.T) {
 		},
 		{
 			name:    "candidate promoted on its commit",
-			prepare: func() { release("v1.3.0") },
+			prepare: func() { r.release("v1.3.0") },
 			want:    releaseMeta{Tag: "v1.3.0", Version: "1.3.0", PreviousTag: "v1.2.2"},
 		},
 		{
