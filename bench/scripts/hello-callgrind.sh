@@ -9,7 +9,9 @@
 # seed, seed-timeouts, hello-log-on, hello-log-off (default: all four).
 # Environment: ROUNDS (default 3) rounds, interleaved (seed, seed-timeouts,
 # hello-log-on, hello-log-off, seed, ...); TOP (default 0) prints that many
-# functions of each server's last profile, by instructions per request.
+# functions of each server's last profile, by instructions per request, and
+# the TOP functions where hello spends most more and most less than
+# seed-timeouts.
 #
 # For each server and round: start it under callgrind with GOMAXPROCS=1,
 # warm it up with wrk for 2 s, zero the counters, load it with wrk for
@@ -159,5 +161,12 @@ if [ "$top" -gt 0 ]; then
 		echo
 		echo "$s, last round, by function (instructions per request, share):"
 		"$out/selfcost" -requests "${served[$s]}" -top "$top" "$bin" "$out/$s.out.1"
+	done
+	for s in hello-log-on hello-log-off; do
+		[ -n "${served[$s]:-}" ] && [ -n "${served[seed-timeouts]:-}" ] || continue
+		echo
+		echo "$s against seed-timeouts, last round, by function (instructions per request):"
+		"$out/selfcost" -requests "${served[$s]}" -base-requests "${served[seed-timeouts]}" -top "$top" \
+			"$out/hello" "$out/$s.out.1" "$out/seedserver" "$out/seed-timeouts.out.1"
 	done
 fi

@@ -21,6 +21,13 @@ func TestRun(t *testing.T) {
 	if err := os.WriteFile(profile, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The base ran main.main 100 times in 2 requests, and a function ours
+	// did not.
+	base := filepath.Join(dir, "base.out")
+	text = fmt.Sprintf("positions: instr\nevents: Ir\nfn=(1) main.main\n%#x 100\nfn=(2) runtime.main\n%#x 60\n", mainAt, symbol(t, bin, "runtime.main"))
+	if err := os.WriteFile(base, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name   string
@@ -33,6 +40,11 @@ func TestRun(t *testing.T) {
 		{"totals", []string{bin, profile}, 0, "400 instructions, 400 per request", ""},
 		{"missing profile", []string{bin, filepath.Join(dir, "none")}, 1, "", "selfcost: open "},
 		{"not a binary", []string{"main.go", profile}, 1, "", "selfcost: callgrind: "},
+		{"against a base", []string{"-requests", "4", "-base-requests", "2", bin, profile, bin, base}, 0,
+			"100 per request, base 80: +20\n  change     ours     base  function\n     +50      100       50  main.main\n     -30        0       30  runtime.main\n", ""},
+		{"missing base", []string{bin, profile, bin, filepath.Join(dir, "none")}, 1, "", "selfcost: open "},
+		{"three arguments", []string{bin, profile, bin}, 2, "", "usage: selfcost"},
+		{"zero base requests", []string{"-base-requests", "0", bin, profile, bin, base}, 2, "", "usage: selfcost"},
 		{"one argument", []string{bin}, 2, "", "usage: selfcost"},
 		{"zero requests", []string{"-requests", "0", bin, profile}, 2, "", "usage: selfcost"},
 		{"unknown flag", []string{"-x", bin, profile}, 2, "", "flag provided but not defined"},

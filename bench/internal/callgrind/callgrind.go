@@ -196,3 +196,45 @@ func (s Symbols) Attribute(costs map[uint64]int64) []Cost {
 	})
 	return out
 }
+
+// Change is one function's instructions per request in two profiles.
+type Change struct {
+	Function string
+	// Ours and Base are instructions per request; Delta is Ours - Base.
+	Ours, Base, Delta int64
+}
+
+// Compare sets the costs of one program (ours, over oursRequests requests)
+// against those of another (base, over baseRequests), function by
+// function, per request. The result runs from the largest increase to the
+// largest decrease (ties by name); a function only one side ran counts 0
+// on the other. Requests below 1 count as 1.
+func Compare(ours []Cost, oursRequests int64, base []Cost, baseRequests int64) []Change {
+	by := map[string]*Change{}
+	get := func(f string) *Change {
+		c := by[f]
+		if c == nil {
+			c = &Change{Function: f}
+			by[f] = c
+		}
+		return c
+	}
+	for _, c := range ours {
+		get(c.Function).Ours = c.Instructions / max(oursRequests, 1)
+	}
+	for _, c := range base {
+		get(c.Function).Base = c.Instructions / max(baseRequests, 1)
+	}
+	out := make([]Change, 0, len(by))
+	for _, c := range by {
+		c.Delta = c.Ours - c.Base
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b Change) int {
+		if a.Delta != b.Delta {
+			return cmp.Compare(b.Delta, a.Delta)
+		}
+		return strings.Compare(a.Function, b.Function)
+	})
+	return out
+}

@@ -1,7 +1,9 @@
 package callgrind
 
 import (
+	"cmp"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,5 +93,24 @@ func TestReadELF(t *testing.T) {
 	}
 	if _, err := ReadELF("callgrind.go"); err == nil {
 		t.Error("ReadELF of a source file succeeded")
+	}
+}
+
+func TestCompare(t *testing.T) {
+	ours := []Cost{{"net/http.Header.Clone", 3000}, {"main.handler", 2000}, {"runtime.mallocgc", 1000}}
+	base := []Cost{{"main.handler", 1000}, {"runtime.mallocgc", 1000}, {"net/http.DetectContentType", 400}}
+	got := Compare(ours, 10, base, 4)
+	want := []Change{
+		{"net/http.Header.Clone", 300, 0, 300},
+		{"main.handler", 200, 250, -50},
+		{"runtime.mallocgc", 100, 250, -150},
+		{"net/http.DetectContentType", 0, 100, -100},
+	}
+	slices.SortFunc(want, func(a, b Change) int { return cmp.Compare(b.Delta, a.Delta) })
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Compare = %v,\nwant      %v", got, want)
+	}
+	if got := Compare(ours[:1], 0, nil, 0); !reflect.DeepEqual(got, []Change{{"net/http.Header.Clone", 3000, 0, 3000}}) {
+		t.Errorf("Compare with 0 requests = %v, want the totals", got)
 	}
 }
