@@ -163,7 +163,9 @@ if [ "$top" -gt 0 ]; then
 		"$out/selfcost" -requests "${served[$s]}" -top "$top" "$bin" "$out/$s.out.1"
 	done
 	for s in hello-log-on hello-log-off; do
-		[ -n "${served[$s]:-}" ] && [ -n "${served[seed-timeouts]:-}" ] || continue
+		if [ -z "${served[$s]:-}" ] || [ -z "${served[seed-timeouts]:-}" ]; then
+			continue
+		fi
 		echo
 		echo "$s against seed-timeouts, last round, by function (instructions per request):"
 		"$out/selfcost" -requests "${served[$s]}" -base-requests "${served[seed-timeouts]}" -top "$top" \
