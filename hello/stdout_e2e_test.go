@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -28,27 +27,11 @@ type pipedServer struct {
 	addr   string
 	stdout *os.File      // the read end; nil once closed
 	lines  *bufio.Reader // on stdout
-	stderr *syncBuilder
+	// stderr is read only once the process has exited (cmd.Wait has
+	// copied all of it by then), so it needs no lock.
+	stderr *strings.Builder
 	exited chan struct{}
 	err    error
-}
-
-// syncBuilder is a strings.Builder safe for concurrent use.
-type syncBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuilder) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuilder) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // startPiped starts bin with args and reads its stdout up to the "server
@@ -62,7 +45,7 @@ func startPiped(t *testing.T, bin string, args ...string) *pipedServer {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	cmd.Stdout = w
-	p := &pipedServer{t: t, cmd: cmd, stdout: r, lines: bufio.NewReader(r), stderr: &syncBuilder{}, exited: make(chan struct{})}
+	p := &pipedServer{t: t, cmd: cmd, stdout: r, lines: bufio.NewReader(r), stderr: &strings.Builder{}, exited: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
