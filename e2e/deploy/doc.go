@@ -11,5 +11,6 @@
 // kubectl (for kustomize) and a Docker engine are needed. Without them a test
 // skips with the reason, unless CI is set: then it fails. SWARM_RESULT, when
 // set, names a file where the swarm test writes its request counts as JSON
-// (the benchmark report reads it).
+// (the benchmark report reads it). That JSON, and the summary of the load
+// client swarmload, are defined once, in swarmresult.
 package deploy

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-multistage/multistage/e2e/deploy/swarmresult"
 	"github.com/go-multistage/multistage/e2e/internal/command"
 	"github.com/go-multistage/multistage/e2e/internal/docker"
 	"github.com/go-multistage/multistage/e2e/internal/gobuild"
@@ -272,87 +273,6 @@ func removeStackOnCleanup(t *testing.T, stack string) {
 	})
 }
 
-// phase is one step of the scenario, from its start to the next one's.
-type phase struct {
-	Name  string    `json:"name"`
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
-	// Counts of the requests started within the phase.
-	Sent      int `json:"sent"`
-	OK        int `json:"ok"`
-	Failed    int `json:"failed"`
-	Fallbacks int `json:"fallbacks"`
-}
-
-// loadSummary is swarmload's JSON summary.
-type loadSummary struct {
-	Sent, OK, Failed, Fallbacks int
-	ByAddr                      map[string]int `json:"by_addr"`
-	Buckets                     []struct {
-		Start                       int64
-		Sent, OK, Failed, Fallbacks int
-	}
-	Failures       []loadEvent
-	FallbackErrors []loadEvent `json:"fallback_errors"`
-	Resolutions    dnsSummary  `json:"resolutions"`
-}
-
-// dnsSummary sums up the client's background resolutions of the name.
-type dnsSummary struct {
-	Count     int   `json:"count"`
-	Errors    int   `json:"errors"`
-	Slow      int   `json:"slow"`
-	SlowestMS int64 `json:"slowest_ms"`
-}
-
-type loadEvent struct {
-	At    int64
-	Error string
-}
-
-// swarmResult is what SWARM_RESULT receives.
-type swarmResult struct {
-	Date      time.Time `json:"date"`
-	Rate      int       `json:"rate_per_second"`
-	Replicas  int       `json:"replicas"`
-	Sent      int       `json:"sent"`
-	OK        int       `json:"ok"`
-	Failed    int       `json:"failed"`
-	Fallbacks int       `json:"fallbacks"`
-	Addresses int       `json:"addresses"`
-	// Resolutions are the client's DNS lookups, made in the background.
-	Resolutions dnsSummary `json:"resolutions"`
-	Phases      []phase    `json:"phases"`
-}
-
-// marshal returns the JSON that SWARM_RESULT receives.
-func (r swarmResult) marshal() []byte {
-	data, _ := json.MarshalIndent(r, "", "  ") // a struct of numbers, strings and times: no error
-	return append(data, '\n')
-}
-
-// TestSwarmResultFormat holds testdata/swarm-result.json to what
-// SWARM_RESULT receives: read into swarmResult (no field unknown) and
-// written back, it is the same bytes. The bench harness, in a module of its
-// own, reads the result with a copy of the type; its TestAddSwarmRows reads
-// this sample the same way, so a field changed here and not there fails
-// one of the two.
-func TestSwarmResultFormat(t *testing.T) {
-	sample, err := os.ReadFile(filepath.Join("testdata", "swarm-result.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(sample))
-	dec.DisallowUnknownFields()
-	var res swarmResult
-	if err := dec.Decode(&res); err != nil {
-		t.Fatalf("testdata/swarm-result.json: %v", err)
-	}
-	if got := res.marshal(); !bytes.Equal(got, sample) {
-		t.Errorf("testdata/swarm-result.json written back differs:\n%s\nwant:\n%s", got, sample)
-	}
-}
-
 // TestSwarmRollingUpdate deploys deploy/compose.yaml as a stack on a
 // single-node swarm (3 replicas, endpoint mode dnsrr), keeps a steady load
 // on it from a client on the stack's network, and, under that load, rolls
@@ -389,9 +309,9 @@ func TestSwarmRollingUpdate(t *testing.T) {
 		"--read-only", "--cap-drop", "ALL", loader, "-url", "http://hello/", "-rate", fmt.Sprint(swarmRate))
 	waitAnswered(t, load)
 
-	var phases []phase
+	var phases []swarmresult.Phase
 	step := func(name string, f func()) {
-		phases = append(phases, phase{Name: name, Start: time.Now()})
+		phases = append(phases, swarmresult.Phase{Name: name, Start: time.Now()})
 		f()
 		p := &phases[len(phases)-1]
 		p.End = time.Now()
@@ -425,7 +345,7 @@ func TestSwarmRollingUpdate(t *testing.T) {
 	res := account(sum, phases)
 	report(t, res, sum)
 	if path := os.Getenv("SWARM_RESULT"); path != "" {
-		if err := os.WriteFile(path, res.marshal(), 0o644); err != nil {
+		if err := os.WriteFile(path, res.Marshal(), 0o644); err != nil {
 			t.Errorf("SWARM_RESULT: %v", err)
 		}
 	}
@@ -526,14 +446,14 @@ func stopOneTask(t *testing.T, service string) {
 
 // stopLoad stops the load client (SIGTERM: it finishes the requests in
 // flight) and returns its summary.
-func stopLoad(t *testing.T, container string) loadSummary {
+func stopLoad(t *testing.T, container string) swarmresult.Summary {
 	t.Helper()
 	docker.Must(t, "stop", "--time", "30", container)
 	if code := docker.Must(t, "inspect", "--format", "{{.State.ExitCode}}", container); code != "0" {
 		t.Fatalf("load client exited %s: %s", code, docker.Run(t, "logs", container))
 	}
 	r := docker.Run(t, "logs", container)
-	var sum loadSummary
+	var sum swarmresult.Summary
 	if err := json.Unmarshal([]byte(r.Stdout), &sum); err != nil {
 		t.Fatalf("load client summary: %v\n%s", err, r)
 	}
@@ -541,10 +461,10 @@ func stopLoad(t *testing.T, container string) loadSummary {
 }
 
 // account spreads the client's counts over the phases by start time.
-func account(sum loadSummary, phases []phase) swarmResult {
-	res := swarmResult{Date: time.Now().UTC(), Rate: swarmRate, Replicas: 3,
+func account(sum swarmresult.Summary, phases []swarmresult.Phase) swarmresult.Result {
+	res := swarmresult.Result{Date: time.Now().UTC(), Rate: swarmRate, Replicas: 3,
 		Sent: sum.Sent, OK: sum.OK, Failed: sum.Failed, Fallbacks: sum.Fallbacks, Addresses: len(sum.ByAddr), Resolutions: sum.Resolutions}
-	res.Phases = append(res.Phases, phase{Name: "start (client up, before the scenario)"})
+	res.Phases = append(res.Phases, swarmresult.Phase{Name: "start (client up, before the scenario)"})
 	res.Phases = append(res.Phases, phases...)
 	for _, b := range sum.Buckets {
 		p := &res.Phases[phaseAt(b.Start, phases)]
@@ -558,7 +478,7 @@ func account(sum loadSummary, phases []phase) swarmResult {
 
 // phaseAt returns the index in [start, phases...] of the phase an instant
 // (Unix nanoseconds) falls in.
-func phaseAt(at int64, phases []phase) int {
+func phaseAt(at int64, phases []swarmresult.Phase) int {
 	i := 0
 	for j, p := range phases {
 		if at >= p.Start.UnixNano() {
@@ -569,7 +489,7 @@ func phaseAt(at int64, phases []phase) int {
 }
 
 // firstEvents labels the first few events with their phase.
-func firstEvents(events []loadEvent, phases []phase) []string {
+func firstEvents(events []swarmresult.Event, phases []swarmresult.Phase) []string {
 	var out []string
 	for _, e := range events[:min(len(events), 40)] {
 		name := "start"
@@ -582,7 +502,7 @@ func firstEvents(events []loadEvent, phases []phase) []string {
 }
 
 // report prints the request counts.
-func report(t *testing.T, res swarmResult, sum loadSummary) {
+func report(t *testing.T, res swarmresult.Result, sum swarmresult.Summary) {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "swarm rolling update: %d requests at %d/s, %d answered with the seed's body, %d failed; %d connection attempts refused or unanswered, then the next address; %d task addresses answered\n",

@@ -11,43 +11,13 @@ import (
 
 	"github.com/go-multistage/multistage/bench/internal/markdown"
 	"github.com/go-multistage/multistage/bench/internal/report"
+	"github.com/go-multistage/multistage/e2e/deploy/swarmresult"
 )
 
 // swarmTest is the end-to-end test that rolls deploy/compose.yaml on a
 // single-node swarm under load (e2e/deploy/swarm_test.go); item 8 runs it
 // and reports its request counts.
 const swarmTest = "TestSwarmRollingUpdate"
-
-// swarmResult is the JSON the test writes to SWARM_RESULT: a copy of
-// e2e/deploy's type of the same name, since neither module imports the
-// other. TestAddSwarmRows here and TestSwarmResultFormat there hold both to
-// one sample, e2e/deploy/testdata/swarm-result.json.
-type swarmResult struct {
-	Date      time.Time `json:"date"`
-	Rate      int       `json:"rate_per_second"`
-	Replicas  int       `json:"replicas"`
-	Sent      int       `json:"sent"`
-	OK        int       `json:"ok"`
-	Failed    int       `json:"failed"`
-	Fallbacks int       `json:"fallbacks"`
-	Addresses int       `json:"addresses"`
-	// Resolutions are the load client's DNS lookups, made in the background.
-	Resolutions struct {
-		Count     int   `json:"count"`
-		Errors    int   `json:"errors"`
-		Slow      int   `json:"slow"`
-		SlowestMS int64 `json:"slowest_ms"`
-	} `json:"resolutions"`
-	Phases []struct {
-		Name      string    `json:"name"`
-		Start     time.Time `json:"start"`
-		End       time.Time `json:"end"`
-		Sent      int       `json:"sent"`
-		OK        int       `json:"ok"`
-		Failed    int       `json:"failed"`
-		Fallbacks int       `json:"fallbacks"`
-	} `json:"phases"`
-}
 
 // swarm runs the swarm rolling-update test and reports its counts (item 8).
 // The quick run leaves it out: make test runs the same test in make
@@ -85,7 +55,7 @@ func (h *Harness) swarm(ctx context.Context, s *report.Section) error {
 	if err != nil {
 		return fmt.Errorf("the swarm test wrote no result (%v): %v\n%s", runErr, err, tail(string(out), 2000))
 	}
-	var res swarmResult
+	var res swarmresult.Result
 	if err := json.Unmarshal(data, &res); err != nil {
 		return fmt.Errorf("the swarm test's result: %w", err)
 	}
@@ -94,7 +64,7 @@ func (h *Harness) swarm(ctx context.Context, s *report.Section) error {
 }
 
 // addSwarmRows turns the test's result into the section's rows and table.
-func addSwarmRows(s *report.Section, res swarmResult) {
+func addSwarmRows(s *report.Section, res swarmresult.Result) {
 	s.Add("requests sent", "", fmt.Sprintf("%d at %d/s", res.Sent, res.Rate), report.Info)
 	s.Add("failed requests", "0", fmt.Sprint(res.Failed), report.Verdict(res.Failed == 0))
 	s.Add("answered with the seed's body", "all", fmt.Sprintf("%d of %d", res.OK, res.Sent), report.Verdict(res.OK == res.Sent && res.Sent > 0))

@@ -19,8 +19,8 @@
 // body other than the expected one is a failure.
 //
 // On SIGTERM or SIGINT it stops sending, waits for the requests in flight,
-// prints a JSON summary on standard output and exits 0. Exit status 2 means
-// bad flags.
+// prints a JSON summary on standard output (swarmresult.Summary, in
+// e2e/deploy/swarmresult) and exits 0. Exit status 2 means bad flags.
 package main
 
 import (
@@ -40,6 +40,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/go-multistage/multistage/e2e/deploy/swarmresult"
 )
 
 func main() {
@@ -319,21 +321,11 @@ func (c *client) get(ctx context.Context) error {
 type stats struct {
 	mu      sync.Mutex
 	width   time.Duration
-	buckets map[int64]*Bucket
+	buckets map[int64]*swarmresult.Bucket
 	byAddr  map[string]int
-	errors  []Event
-	falls   []Event
-	dns     Resolutions
-}
-
-// Resolutions sums up the background resolutions of the host name.
-type Resolutions struct {
-	Count  int `json:"count"`
-	Errors int `json:"errors"`
-	// Slow counts those that took a second or more.
-	Slow int `json:"slow"`
-	// SlowestMS is the longest one, in milliseconds.
-	SlowestMS int64 `json:"slowest_ms"`
+	errors  []swarmresult.Event
+	falls   []swarmresult.Event
+	dns     swarmresult.Resolutions
 }
 
 func (s *stats) resolved(took time.Duration, err error) {
@@ -349,41 +341,11 @@ func (s *stats) resolved(took time.Duration, err error) {
 	s.dns.SlowestMS = max(s.dns.SlowestMS, took.Milliseconds())
 }
 
-// Bucket counts the requests started in one time slot.
-type Bucket struct {
-	// Start is the slot's start, Unix nanoseconds.
-	Start     int64 `json:"start"`
-	Sent      int   `json:"sent"`
-	OK        int   `json:"ok"`
-	Failed    int   `json:"failed"`
-	Fallbacks int   `json:"fallbacks"`
-}
-
-// Event is one failure or fallback.
-type Event struct {
-	// At is when its request started, Unix nanoseconds.
-	At    int64  `json:"at"`
-	Error string `json:"error"`
-}
-
-// Summary is the JSON printed at the end.
-type Summary struct {
-	Sent      int            `json:"sent"`
-	OK        int            `json:"ok"`
-	Failed    int            `json:"failed"`
-	Fallbacks int            `json:"fallbacks"`
-	ByAddr    map[string]int `json:"by_addr"`
-	Buckets   []Bucket       `json:"buckets"`
-	// Failures and FallbackErrors keep the first maxEvents of each.
-	Failures       []Event     `json:"failures"`
-	FallbackErrors []Event     `json:"fallback_errors"`
-	Resolutions    Resolutions `json:"resolutions"`
-}
-
+// maxEvents is how many failures, and how many fallbacks, the summary keeps.
 const maxEvents = 500
 
 func newStats(width time.Duration) *stats {
-	return &stats{width: width, buckets: map[int64]*Bucket{}, byAddr: map[string]int{}}
+	return &stats{width: width, buckets: map[int64]*swarmresult.Bucket{}, byAddr: map[string]int{}}
 }
 
 func (s *stats) record(started time.Time, a *attempt, err error) {
@@ -392,20 +354,20 @@ func (s *stats) record(started time.Time, a *attempt, err error) {
 	slot := started.UnixNano() / int64(s.width) * int64(s.width)
 	b := s.buckets[slot]
 	if b == nil {
-		b = &Bucket{Start: slot}
+		b = &swarmresult.Bucket{Start: slot}
 		s.buckets[slot] = b
 	}
 	b.Sent++
 	b.Fallbacks += len(a.fallbacks)
 	for _, f := range a.fallbacks {
 		if len(s.falls) < maxEvents {
-			s.falls = append(s.falls, Event{At: started.UnixNano(), Error: f})
+			s.falls = append(s.falls, swarmresult.Event{At: started.UnixNano(), Error: f})
 		}
 	}
 	if err != nil {
 		b.Failed++
 		if len(s.errors) < maxEvents {
-			s.errors = append(s.errors, Event{At: started.UnixNano(), Error: err.Error()})
+			s.errors = append(s.errors, swarmresult.Event{At: started.UnixNano(), Error: err.Error()})
 		}
 		return
 	}
@@ -413,10 +375,10 @@ func (s *stats) record(started time.Time, a *attempt, err error) {
 	s.byAddr[a.addr]++
 }
 
-func (s *stats) summary() Summary {
+func (s *stats) summary() swarmresult.Summary {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sum := Summary{ByAddr: s.byAddr, Failures: s.errors, FallbackErrors: s.falls, Resolutions: s.dns}
+	sum := swarmresult.Summary{ByAddr: s.byAddr, Failures: s.errors, FallbackErrors: s.falls, Resolutions: s.dns}
 	for _, b := range s.buckets {
 		sum.Buckets = append(sum.Buckets, *b)
 		sum.Sent += b.Sent
