@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"bufio"
 	"context"
 	"net"
 	"net/http"
@@ -21,70 +20,59 @@ func run(t *testing.T, url string, d time.Duration) Result {
 	return r
 }
 
-func TestAnswered(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("hi"))
-	}))
-	defer srv.Close()
-	start := time.Now()
-	r := run(t, srv.URL+"/", 200*time.Millisecond)
-	if r.Answered == 0 || r.Failed() != 0 || r.Refused != 0 {
-		t.Errorf("against a healthy server: %+v, want answers only", r)
-	}
-	if r.LastAnswer.Before(start) || r.LastAnswer.After(time.Now()) {
-		t.Errorf("LastAnswer %v outside the run", r.LastAnswer)
-	}
-}
-
-func TestConnectionCloseIsNotAFailure(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Connection", "close")
-		w.Write([]byte("bye"))
-	}))
-	defer srv.Close()
-	r := run(t, srv.URL+"/", 200*time.Millisecond)
-	if r.Answered == 0 || r.Failed() != 0 {
-		t.Errorf("against a server that closes after each answer: %+v, want answers and no failures", r)
-	}
-}
-
-func TestBadStatusIsBroken(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "no", http.StatusInternalServerError)
-	}))
-	defer srv.Close()
-	r := run(t, srv.URL+"/", 100*time.Millisecond)
-	if r.Broken == 0 || r.Answered != 0 {
-		t.Errorf("against a server answering 500: %+v, want only broken requests", r)
-	}
-}
-
-// TestDroppedRequestsAreFailures serves a listener that reads each request
-// and closes the connection without answering.
-func TestDroppedRequestsAreFailures(t *testing.T) {
-	l := listen(t)
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
+// TestCounts runs the generator against servers that answer, close the
+// connection after each answer, answer 500, or read each request and close
+// the connection without a byte of answer, and checks how it counts their
+// requests.
+func TestCounts(t *testing.T) {
+	tests := []struct {
+		name    string // what the server does
+		handler http.HandlerFunc
+		d       time.Duration // how long the load goes on
+		ok      func(Result) bool
+		want    string // what ok wants, in words
+	}{
+		{"answers", func(w http.ResponseWriter, _ *http.Request) {
+			w.Write([]byte("hi"))
+		}, 200 * time.Millisecond, func(r Result) bool {
+			return r.Answered > 0 && r.Failed() == 0 && r.Refused == 0
+		}, "answers only"},
+		{"closes after each answer", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Connection", "close")
+			w.Write([]byte("bye"))
+		}, 200 * time.Millisecond, func(r Result) bool {
+			return r.Answered > 0 && r.Failed() == 0
+		}, "answers and no failures"},
+		{"answers 500", func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "no", http.StatusInternalServerError)
+		}, 100 * time.Millisecond, func(r Result) bool {
+			return r.Broken > 0 && r.Answered == 0
+		}, "only broken requests"},
+		{"drops each request", func(w http.ResponseWriter, _ *http.Request) {
+			// The request is read; the connection closes unanswered.
+			c, _, err := w.(http.Hijacker).Hijack()
 			if err != nil {
+				t.Error(err)
 				return
 			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil || line == "\r\n" {
-						return // end of the request's headers: drop it
-					}
-				}
-			}()
-		}
-	}()
-	r := run(t, "http://"+l.Addr().String()+"/", 100*time.Millisecond)
-	if r.NoAnswer == 0 || r.Answered != 0 {
-		t.Errorf("against a server that drops requests: %+v, want only unanswered requests", r)
+			c.Close()
+		}, 100 * time.Millisecond, func(r Result) bool {
+			return r.NoAnswer > 0 && r.Answered == 0
+		}, "only unanswered requests"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(tt.handler)
+			defer srv.Close()
+			start := time.Now()
+			r := run(t, srv.URL+"/", tt.d)
+			if !tt.ok(r) {
+				t.Errorf("against a server that %s: %+v, want %s", tt.name, r, tt.want)
+			}
+			if r.Answered > 0 && (r.LastAnswer.Before(start) || r.LastAnswer.After(time.Now())) {
+				t.Errorf("LastAnswer %v outside the run", r.LastAnswer)
+			}
+		})
 	}
 }
 
