@@ -69,27 +69,19 @@ func Risky() {
 }
 `)
 
-	calc := runLint(t, golangci, config, filepath.Join(dir, "calculator"))
-	for _, want := range []string{
+	runLint(t, golangci, config, filepath.Join(dir, "calculator"),
 		"bad.go:5:2: import 'fmt' is not allowed from list 'calculator-lean'",
 		"bad.go:6:2: import 'net/http' is not allowed from list 'calculator-lean'",
 		"bad.go:8:2: import 'reflect' is not allowed from list 'calculator-lean'",
 		"bad.go:9:2: import 'testing' is not allowed from list 'products-without-test-code'",
 		"bad.go:15:2: use of `os.Exit` forbidden",
-	} {
-		if !strings.Contains(calc, want) {
-			t.Errorf("golangci-lint on the calculator did not report %q; it said:\n%s", want, calc)
-		}
-	}
-	hello := runLint(t, golangci, config, filepath.Join(dir, "hello"))
-	if want := "config.go:4:8: import 'github.com/labstack/echo/v4' is not allowed from list 'echo-in-server-only'"; !strings.Contains(hello, want) {
-		t.Errorf("golangci-lint on hello did not report %q; it said:\n%s", want, hello)
-	}
-	for _, want := range []string{"use of `middleware.Proxy` forbidden", "use of `middleware.RateLimiter` forbidden", "use of `middleware.ProxyWithConfig` forbidden"} {
-		if !strings.Contains(hello, want) {
-			t.Errorf("golangci-lint on hello did not report %q in proxy.go; it said:\n%s", want, hello)
-		}
-	}
+	)
+	hello := runLint(t, golangci, config, filepath.Join(dir, "hello"),
+		"config.go:4:8: import 'github.com/labstack/echo/v4' is not allowed from list 'echo-in-server-only'",
+		"proxy.go:7:12: use of `middleware.Proxy` forbidden",
+		"proxy.go:8:12: use of `middleware.RateLimiter` forbidden",
+		"proxy.go:9:6: use of `middleware.ProxyWithConfig` forbidden",
+	)
 	if strings.Contains(hello, "server.go") {
 		t.Errorf("golangci-lint on hello reported hello/internal/server, the package allowed to import echo:\n%s", hello)
 	}
@@ -106,10 +98,8 @@ func Run() error { return exec.Command("true").Run() }
 `
 	writeFile(t, filepath.Join(dir, "e2e", "internal", "command", "command.go"), strings.ReplaceAll(runner, "%s", "command"))
 	writeFile(t, filepath.Join(dir, "e2e", "deploy", "deploy.go"), strings.ReplaceAll(runner, "%s", "deploy"))
-	e2e := runLint(t, golangci, config, filepath.Join(dir, "e2e"))
-	if want := "deploy.go:7:27: use of `exec.Command` forbidden because \"in e2e, run commands with e2e/internal/command"; !strings.Contains(e2e, want) {
-		t.Errorf("golangci-lint on e2e did not report %q; it said:\n%s", want, e2e)
-	}
+	e2e := runLint(t, golangci, config, filepath.Join(dir, "e2e"),
+		"deploy.go:7:27: use of `exec.Command` forbidden because \"in e2e, run commands with e2e/internal/command")
 	if strings.Contains(e2e, "command.go") {
 		t.Errorf("golangci-lint on e2e reported e2e/internal/command, the package that runs commands:\n%s", e2e)
 	}
@@ -129,14 +119,21 @@ func pinnedGolangci(t *testing.T) string {
 
 // runLint runs golangci-lint in module dir with config and returns what it
 // printed. It fails the test unless golangci-lint reports findings (exit
-// status 1): any other failure means the check did not run.
-func runLint(t *testing.T, golangci, config, dir string) string {
+// status 1: any other failure means the check did not run), among them
+// each of want.
+func runLint(t *testing.T, golangci, config, dir string, want ...string) string {
 	t.Helper()
 	r := command.New(golangci, "run", "--config", config, "./...").In(dir).Env("GOWORK=off").Run(t)
 	if r.Code != 1 {
 		t.Fatalf("golangci-lint in %s: %s\nwant findings (exit status 1)", dir, r)
 	}
-	return r.Stdout + r.Stderr
+	out := r.Stdout + r.Stderr
+	for _, finding := range want {
+		if !strings.Contains(out, finding) {
+			t.Errorf("golangci-lint in %s did not report %q; it said:\n%s", dir, finding, out)
+		}
+	}
+	return out
 }
 
 func copyFile(t *testing.T, from, to string) {
