@@ -46,6 +46,10 @@ func (s setting) defaultText() string {
 // Range describes the values the setting accepts.
 func (s setting) Range() string { return s.bind(&Config{}).Range() }
 
+// defaultAddr is where hello listens, and so where "hello healthcheck"
+// probes, unless told otherwise.
+const defaultAddr = ":8080"
+
 // Bounds of the settings.
 const (
 	minTimeout  = time.Millisecond
@@ -65,7 +69,7 @@ const (
 
 // serveSettings are the settings of "hello" (serve), in usage order.
 var serveSettings = []setting{
-	{Flag: "addr", Env: envPrefix + "ADDR", Arg: "address", Default: ":8080",
+	{Flag: "addr", Env: envPrefix + "ADDR", Arg: "address", Default: defaultAddr,
 		Help: "listen address, host:port (port 0: any free port)",
 		bind: func(c *Config) value { return &addrValue{p: &c.Addr, minPort: 0} }},
 	{Flag: "grace-period", Env: envPrefix + "GRACE_PERIOD", Arg: "duration", Default: "10s",
@@ -105,7 +109,7 @@ var serveSettings = []setting{
 
 // healthcheckSettings are the settings of "hello healthcheck".
 var healthcheckSettings = []setting{
-	{Flag: "addr", Env: envPrefix + "ADDR", Arg: "address", Default: ":8080",
+	{Flag: "addr", Env: envPrefix + "ADDR", Arg: "address", Default: defaultAddr,
 		Help: "the server's listen address; GET /healthz is sent to it (an unspecified host means loopback)",
 		bind: func(c *Config) value { return &addrValue{p: &c.Addr, minPort: 1} }},
 	{Flag: "timeout", Env: envPrefix + "HEALTHCHECK_TIMEOUT", Arg: "duration", Default: "2s",
