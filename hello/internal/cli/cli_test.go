@@ -514,19 +514,7 @@ func TestServerConfigCopiesEverySetting(t *testing.T) {
 		} else if !notForTheServer[f.Name] {
 			t.Errorf("config.Config.%s is neither in server.Config nor known to be of no use to the server", f.Name)
 		}
-		// A value that differs from the zero value of every field.
-		switch v := cv.Field(i); v.Kind() {
-		case reflect.String:
-			v.SetString("127.0.0.1:1234")
-		case reflect.Int, reflect.Int64:
-			v.SetInt(int64(1000 + i))
-		case reflect.Bool:
-			v.SetBool(true)
-		case reflect.Slice:
-			v.Set(reflect.ValueOf([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}))
-		default:
-			t.Fatalf("config.Config.%s: no test value for kind %s", f.Name, v.Kind())
-		}
+		setNonZero(t, "config.Config."+f.Name, cv.Field(i), 1000*(i+1))
 	}
 	accessLog := jsonlog.New(&bytes.Buffer{}, nil)
 	got := reflect.ValueOf(serverConfig(cfg, accessLog))
@@ -540,5 +528,28 @@ func TestServerConfigCopiesEverySetting(t *testing.T) {
 	}
 	if got.FieldByName("Build").Interface() != buildinfo.Get() {
 		t.Error("the build information is not passed on")
+	}
+}
+
+// setNonZero sets v, and each field of it if it is a struct, to a value
+// that differs from its zero value and, for numbers, from that of every
+// other field (n, n+1, ...).
+func setNonZero(t *testing.T, name string, v reflect.Value, n int) {
+	t.Helper()
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("127.0.0.1:1234")
+	case reflect.Int, reflect.Int64:
+		v.SetInt(int64(n))
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Slice:
+		v.Set(reflect.ValueOf([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}))
+	case reflect.Struct:
+		for i := range v.NumField() {
+			setNonZero(t, name+"."+v.Type().Field(i).Name, v.Field(i), n+1+i)
+		}
+	default:
+		t.Fatalf("%s: no test value for kind %s", name, v.Kind())
 	}
 }

@@ -88,18 +88,13 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) int
 // log handler (nil: off).
 func serverConfig(cfg config.Config, accessLog *jsonlog.Handler) server.Config {
 	return server.Config{
-		Addr:              cfg.Addr,
-		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
-		ReadTimeout:       cfg.ReadTimeout,
-		WriteTimeout:      cfg.WriteTimeout,
-		IdleTimeout:       cfg.IdleTimeout,
-		MaxHeaderBytes:    cfg.MaxHeaderBytes,
-		MaxConnections:    cfg.MaxConnections,
-		ShutdownDelay:     cfg.ShutdownDelay,
-		GracePeriod:       cfg.GracePeriod,
-		AccessLog:         accessLog,
-		TrustedProxies:    cfg.TrustedProxies,
-		Build:             buildinfo.Get(),
+		Addr:           cfg.Addr,
+		Limits:         cfg.Limits,
+		ShutdownDelay:  cfg.ShutdownDelay,
+		GracePeriod:    cfg.GracePeriod,
+		AccessLog:      accessLog,
+		TrustedProxies: cfg.TrustedProxies,
+		Build:          buildinfo.Get(),
 	}
 }
 

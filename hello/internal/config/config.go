@@ -18,6 +18,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/go-multistage/multistage/hello/internal/httplimit"
 )
 
 // envPrefix starts the name of every environment variable read.
@@ -35,14 +37,8 @@ type Config struct {
 	// /readyz answering 503, so load balancers stop routing first.
 	ShutdownDelay time.Duration
 
-	// Timeouts and limits of the http.Server.
-	ReadHeaderTimeout time.Duration
-	ReadTimeout       time.Duration
-	WriteTimeout      time.Duration
-	IdleTimeout       time.Duration
-	MaxHeaderBytes    int
-	// MaxConnections caps the client connections open at once.
-	MaxConnections int
+	// Limits are the timeouts and caps of the HTTP server.
+	httplimit.Limits
 
 	// AccessLog turns the per-request log line on.
 	AccessLog bool

@@ -22,6 +22,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/go-multistage/multistage/hello/internal/buildinfo"
+	"github.com/go-multistage/multistage/hello/internal/httplimit"
 	"github.com/go-multistage/multistage/hello/internal/jsonlog"
 	"github.com/go-multistage/multistage/hello/internal/requestid"
 )
@@ -31,16 +32,9 @@ type Config struct {
 	// Addr is the TCP address to listen on; port 0 picks a free port.
 	Addr string
 
-	// Timeouts and limits of the underlying http.Server. All must be set.
-	ReadHeaderTimeout time.Duration
-	ReadTimeout       time.Duration
-	WriteTimeout      time.Duration
-	IdleTimeout       time.Duration
-	MaxHeaderBytes    int
-	// MaxConnections caps the connections open at once. At the cap, the
-	// connection silent the longest is closed to make room; if none is
-	// silent, new connections wait to be accepted.
-	MaxConnections int
+	// Limits are the timeouts and caps of the underlying http.Server and
+	// of the connections. All must be set.
+	httplimit.Limits
 
 	// ShutdownDelay is how long the server goes on accepting requests after
 	// shutdown begins, /readyz answering 503 meanwhile.

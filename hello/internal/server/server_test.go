@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/go-multistage/multistage/hello/internal/buildinfo"
+	"github.com/go-multistage/multistage/hello/internal/httplimit"
 	"github.com/go-multistage/multistage/hello/internal/jsonlog"
 	"github.com/go-multistage/multistage/hello/internal/requestid"
 )
@@ -70,16 +71,18 @@ var testBuild = buildinfo.Info{Version: "v1.2.3", Commit: "abc", Date: "2026-01-
 
 func testConfig() Config {
 	return Config{
-		Addr:              "127.0.0.1:0",
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       10 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		MaxConnections:    100,
-		GracePeriod:       10 * time.Second,
-		AccessLog:         useTestLog,
-		Build:             testBuild,
+		Addr: "127.0.0.1:0",
+		Limits: httplimit.Limits{
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       10 * time.Second,
+			WriteTimeout:      10 * time.Second,
+			IdleTimeout:       10 * time.Second,
+			MaxHeaderBytes:    16 << 10,
+			MaxConnections:    100,
+		},
+		GracePeriod: 10 * time.Second,
+		AccessLog:   useTestLog,
+		Build:       testBuild,
 	}
 }
 
