@@ -1,7 +1,6 @@
 package release
 
 import (
-	"archive/tar"
 	"bufio"
 	"bytes"
 	"compress/gzip"
@@ -13,7 +12,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -77,29 +75,23 @@ func splitAPK(raw []byte) (apkSegments, error) {
 	return apkSegments{parts[0], parts[1], parts[2]}, nil
 }
 
-// tarEntries reads the regular files of one gzip'd tar segment, which apk
-// writes without the end-of-archive blocks.
+// tarEntries reads every entry of one gzip'd tar segment, which apk writes
+// without the end-of-archive blocks, keyed by its name as written (apk-tools
+// matches ".SIGN." and ".PKGINFO" exactly, with no "./").
 func tarEntries(segment []byte) (map[string][]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(segment))
 	if err != nil {
 		return nil, err
 	}
-	files := map[string][]byte{}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return files, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			return nil, err
-		}
-		files[h.Name] = data
+	entries, err := readTarEntries(zr)
+	if err != nil {
+		return nil, err
 	}
+	files := map[string][]byte{}
+	for _, e := range entries {
+		files[e.header.Name] = e.data
+	}
+	return files, nil
 }
 
 // verifyAPK checks an apk package as `apk add` does with key in
@@ -152,9 +144,7 @@ func TestAPKSignatures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	apks := packagesOf(f, "apk")
-	assertCoverage(t, "apk", apks, func(a art) string { return a.id() + "/" + a.Goarch })
-	for _, pkg := range apks {
+	for _, pkg := range packagesOf(t, f, "apk") {
 		t.Run(pkg.Name, func(t *testing.T) {
 			raw, err := os.ReadFile(f.path(pkg))
 			if err != nil {

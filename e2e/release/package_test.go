@@ -52,14 +52,20 @@ func configFiles(binary string) []string {
 	return nil
 }
 
-// packagesOf returns the Linux packages of one format.
-func packagesOf(f *fixture, format string) []art {
+// packageArch maps GOARCH to the architecture rpm and apk packages name.
+var packageArch = map[string]string{"amd64": "x86_64", "arm64": "aarch64"}
+
+// packagesOf returns the Linux packages of one format, after checking that
+// there is exactly one per binary and architecture.
+func packagesOf(t *testing.T, f *fixture, format string) []art {
+	t.Helper()
 	var out []art
 	for _, a := range f.ofType("Linux Package") {
 		if a.extra("Format") == format {
 			out = append(out, a)
 		}
 	}
+	assertCoverage(t, format, out)
 	return out
 }
 
@@ -108,10 +114,7 @@ func assertContent(t *testing.T, f *fixture, pkg art, path string, want pkgFile,
 // bytes.
 func TestDebPackages(t *testing.T) {
 	f := snapshot(t)
-	debs := packagesOf(f, "deb")
-	assertCoverage(t, "deb", debs, func(a art) string { return a.id() + "/" + a.Goarch })
-
-	for _, pkg := range debs {
+	for _, pkg := range packagesOf(t, f, "deb") {
 		t.Run(pkg.Name, func(t *testing.T) {
 			binary, path := pkg.id(), f.path(pkg)
 			fields := debFields(t, path)
@@ -182,21 +185,15 @@ func TestDebPackages(t *testing.T) {
 // removes and purges the package.
 func TestDebInstall(t *testing.T) {
 	f := snapshot(t)
-	busybox := scratchShell(t)
 	// dpkg chroots to run maintainer scripts.
-	asRoot := rootCommand(t, "installing a deb into a scratch root")
-	for _, pkg := range packagesOf(f, "deb") {
-		if pkg.Goarch != "amd64" {
-			continue
-		}
+	host := newScratchHost(t, "installing a deb into a scratch root")
+	for _, pkg := range amd64Packages(t, f, "deb") {
 		t.Run(pkg.Name, func(t *testing.T) {
-			binary := pkg.id()
-			root := scratchRoot(t, busybox, asRoot)
+			binary, root := pkg.id(), host.scratchRoot(t)
 			dpkg := func(args ...string) string {
 				t.Helper()
 				// The maintainer scripts run chrooted into root, with its busybox sh.
-				argv := append(slices.Clone(asRoot), "dpkg", "--root="+root, "--log=/dev/null")
-				out, err := command.New(argv[0], append(argv[1:], args...)...).Output()
+				out, err := host.asRoot.output("dpkg", append([]string{"--root=" + root, "--log=/dev/null"}, args...)...)
 				if err != nil {
 					t.Fatalf("dpkg %q: %v", args, err)
 				}
@@ -207,17 +204,7 @@ func TestDebInstall(t *testing.T) {
 			if !strings.Contains(status, "Status: install ok installed") {
 				t.Fatalf("after install, dpkg --status says:\n%s", status)
 			}
-			for name, want := range packageFiles(binary, "deb") {
-				got, err := os.ReadFile(filepath.Join(root, name))
-				if err != nil {
-					t.Errorf("installed file: %v", err)
-					continue
-				}
-				assertContent(t, f, pkg, name, want, got)
-			}
-			exe := filepath.Join(root, "usr", "bin", binary)
-			args := map[string]string{"hello": "version", "calculator": "--version"}[binary]
-			assertVersionLine(t, runBinary(t, exe, "amd64", "", args), binary, f)
+			exe := assertInstalled(t, f, pkg, root)
 
 			dpkg("--remove", binary)
 			if _, err := os.Stat(exe); !os.IsNotExist(err) {
@@ -238,17 +225,42 @@ func TestDebInstall(t *testing.T) {
 	}
 }
 
-// scratchRoot makes an empty dpkg root with a busybox shell, removed after
-// the test (with asRoot, as dpkg leaves root-owned files in it).
-func scratchRoot(t *testing.T, busybox string, asRoot []string) string {
+// amd64Packages returns the amd64 packages of format (packagesOf): the ones
+// whose binaries run here without qemu, which the install tests install.
+func amd64Packages(t *testing.T, f *fixture, format string) []art {
+	t.Helper()
+	return slices.DeleteFunc(packagesOf(t, f, format), func(a art) bool { return a.Goarch != "amd64" })
+}
+
+// assertInstalled checks that every file pkg must hold (packageFiles) is in
+// root with its source's bytes, and that the installed binary runs and
+// prints the release's version line. It returns the binary's path.
+func assertInstalled(t *testing.T, f *fixture, pkg art, root string) string {
+	t.Helper()
+	binary := pkg.id()
+	for name, want := range packageFiles(binary, pkg.extra("Format")) {
+		got, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil {
+			t.Errorf("installed file: %v", err)
+			continue
+		}
+		assertContent(t, f, pkg, name, want, got)
+	}
+	exe := filepath.Join(root, "usr", "bin", binary)
+	assertVersionLine(t, runBinary(t, exe, pkg.Goarch, "", versionArg[binary]), binary, f)
+	return exe
+}
+
+// scratchRoot makes an empty dpkg root with the busybox shell, removed after
+// the test (as root, as dpkg leaves root-owned files in it).
+func (h scratchHost) scratchRoot(t *testing.T) string {
 	t.Helper()
 	root, err := os.MkdirTemp("", "release-e2e-dpkg-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		argv := append(slices.Clone(asRoot), "rm", "-rf", root)
-		if _, err := command.New(argv[0], argv[1:]...).Output(); err != nil {
+		if _, err := h.asRoot.output("rm", "-rf", root); err != nil {
 			t.Errorf("removing the scratch root: %v", err)
 		}
 	})
@@ -262,7 +274,7 @@ func scratchRoot(t *testing.T, busybox string, asRoot []string) string {
 			t.Fatal(err)
 		}
 	}
-	data, err := os.ReadFile(busybox)
+	data, err := os.ReadFile(h.busybox)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,11 +291,7 @@ func scratchRoot(t *testing.T, busybox string, asRoot []string) string {
 // license and every file with its mode, owner, time, config flag and digest.
 func TestRPMPackages(t *testing.T) {
 	f := snapshot(t)
-	rpms := packagesOf(f, "rpm")
-	assertCoverage(t, "rpm", rpms, func(a art) string { return a.id() + "/" + a.Goarch })
-	rpmArch := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}
-
-	for _, pkg := range rpms {
+	for _, pkg := range packagesOf(t, f, "rpm") {
 		t.Run(pkg.Name, func(t *testing.T) {
 			binary := pkg.id()
 			h, err := readRPMHeader(f.path(pkg))
@@ -292,7 +300,7 @@ func TestRPMPackages(t *testing.T) {
 			}
 			for tag, want := range map[uint32]string{
 				rpmTagName:    binary,
-				rpmTagArch:    rpmArch[pkg.Goarch],
+				rpmTagArch:    packageArch[pkg.Goarch],
 				rpmTagLicense: "MIT",
 			} {
 				if got := h.str(tag); got != want {
@@ -347,11 +355,7 @@ func TestRPMPackages(t *testing.T) {
 // standard library: .PKGINFO, install scripts and every file.
 func TestAPKPackages(t *testing.T) {
 	f := snapshot(t)
-	apks := packagesOf(f, "apk")
-	assertCoverage(t, "apk", apks, func(a art) string { return a.id() + "/" + a.Goarch })
-	apkArch := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}
-
-	for _, pkg := range apks {
+	for _, pkg := range packagesOf(t, f, "apk") {
 		t.Run(pkg.Name, func(t *testing.T) {
 			binary := pkg.id()
 			entries := readTarGz(t, f.path(pkg))
@@ -362,7 +366,7 @@ func TestAPKPackages(t *testing.T) {
 					info[key] = value
 				}
 			}
-			for key, want := range map[string]string{"pkgname": binary, "arch": apkArch[pkg.Goarch], "license": "MIT"} {
+			for key, want := range map[string]string{"pkgname": binary, "arch": packageArch[pkg.Goarch], "license": "MIT"} {
 				if info[key] != want {
 					t.Errorf(".PKGINFO %s = %q, want %q", key, info[key], want)
 				}

@@ -23,22 +23,16 @@ func TestRPMInstall(t *testing.T) {
 	if _, err := exec.LookPath("rpm"); err != nil {
 		command.Unavailable(t, "rpm (Debian's rpm) not found: it installs the rpm packages")
 	}
-	busybox := scratchShell(t)
-	asRoot := rootCommand(t, "installing an rpm into a scratch root")
-	for _, pkg := range packagesOf(f, "rpm") {
-		if pkg.Goarch != "amd64" {
-			continue
-		}
+	host := newScratchHost(t, "installing an rpm into a scratch root")
+	for _, pkg := range amd64Packages(t, f, "rpm") {
 		t.Run(pkg.Name, func(t *testing.T) {
-			binary := pkg.id()
-			root := scratchRoot(t, busybox, asRoot)
+			binary, root := pkg.id(), host.scratchRoot(t)
 			rpm := func(args ...string) (string, error) {
 				t.Helper()
 				// The database goes where every rpm-based system keeps it (Debian's
 				// rpm defaults to ~/.rpmdb); the scriptlets run chrooted into
 				// root, with its busybox sh.
-				argv := append(slices.Clone(asRoot), "rpm", "--root="+root, "--dbpath=/var/lib/rpm")
-				return command.New(argv[0], append(argv[1:], args...)...).Output()
+				return host.asRoot.output("rpm", append([]string{"--root=" + root, "--dbpath=/var/lib/rpm"}, args...)...)
 			}
 			mustRPM := func(args ...string) string {
 				t.Helper()
@@ -53,8 +47,7 @@ func TestRPMInstall(t *testing.T) {
 			// database cannot satisfy /bin/sh for the scriptlets.
 			mustRPM("--install", "--nodeps", f.path(pkg))
 
-			wantArch := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[pkg.Goarch]
-			if got, want := mustRPM("--query", "--queryformat", "%{NAME} %{ARCH} %{LICENSE}", binary), binary+" "+wantArch+" MIT"; got != want {
+			if got, want := mustRPM("--query", "--queryformat", "%{NAME} %{ARCH} %{LICENSE}", binary), binary+" "+packageArch[pkg.Goarch]+" MIT"; got != want {
 				t.Errorf("rpm --query: %q, want %q", got, want)
 			}
 			wantFiles := packageFiles(binary, "rpm")
@@ -67,17 +60,7 @@ func TestRPMInstall(t *testing.T) {
 			if out := mustRPM("--verify", binary); out != "" {
 				t.Errorf("rpm --verify reports differences:\n%s", out)
 			}
-			for name, want := range wantFiles {
-				got, err := os.ReadFile(filepath.Join(root, name))
-				if err != nil {
-					t.Errorf("installed file: %v", err)
-					continue
-				}
-				assertContent(t, f, pkg, name, want, got)
-			}
-			exe := filepath.Join(root, "usr", "bin", binary)
-			args := map[string]string{"hello": "version", "calculator": "--version"}[binary]
-			assertVersionLine(t, runBinary(t, exe, pkg.Goarch, "", args), binary, f)
+			assertInstalled(t, f, pkg, root)
 
 			mustRPM("--erase", binary)
 			if out, err := rpm("--query", binary); err == nil {
@@ -96,8 +79,7 @@ func TestRPMInstall(t *testing.T) {
 			}
 			mustRPM("--install", "--nodeps", f.path(pkg))
 			for _, conf := range confs {
-				argv := append(slices.Clone(asRoot), "sh", "-c", `echo "# edited" >>"$1"`, "sh", filepath.Join(root, conf))
-				if _, err := command.New(argv[0], argv[1:]...).Output(); err != nil {
+				if _, err := host.asRoot.output("sh", "-c", `echo "# edited" >>"$1"`, "sh", filepath.Join(root, conf)); err != nil {
 					t.Fatalf("editing %s: %v", conf, err)
 				}
 			}
@@ -115,10 +97,36 @@ func TestRPMInstall(t *testing.T) {
 	}
 }
 
+// rootPrefix is what runs a command as root: nothing when the test is root,
+// else password-less sudo.
+type rootPrefix []string
+
+// output runs name with args as root and returns its output
+// (command.Cmd.Output).
+func (p rootPrefix) output(name string, args ...string) (string, error) {
+	argv := append(append(slices.Clone([]string(p)), name), args...)
+	return command.New(argv[0], argv[1:]...).Output()
+}
+
+// scratchHost is what installing a package into a scratch root takes: the
+// busybox that becomes the root's shell, and the prefix that runs a command
+// as root (a package manager needs root to install into a root).
+type scratchHost struct {
+	busybox string
+	asRoot  rootPrefix
+}
+
+// newScratchHost finds both (scratchShell, rootCommand); what says what
+// needs root.
+func newScratchHost(t *testing.T, what string) scratchHost {
+	t.Helper()
+	return scratchHost{busybox: scratchShell(t), asRoot: rootCommand(t, what)}
+}
+
 // rootCommand returns the prefix that runs a command as root: nothing when
 // the test is root, else password-less sudo (as on GitHub's runners). Without
 // either it skips, or fails when CI is set; what says what needs root.
-func rootCommand(t *testing.T, what string) []string {
+func rootCommand(t *testing.T, what string) rootPrefix {
 	t.Helper()
 	if os.Geteuid() == 0 {
 		return nil
@@ -126,7 +134,7 @@ func rootCommand(t *testing.T, what string) []string {
 	if _, err := command.New("sudo", "-n", "true").Output(); err != nil {
 		command.Unavailable(t, "%s needs root or password-less sudo", what)
 	}
-	return []string{"sudo", "-n"}
+	return rootPrefix{"sudo", "-n"}
 }
 
 // scratchShell returns the busybox that scratchRoot copies into a root as
