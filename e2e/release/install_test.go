@@ -55,10 +55,7 @@ type installResult struct {
 func TestInstallScript(t *testing.T) {
 	f := snapshot(t)
 	srv := serveRelease(t, f)
-	script, err := os.ReadFile(filepath.Join(f.repo, "install.sh"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	script := installScript(t, f)
 	base := srv.URL + "/releases/download"
 	version := f.meta.Version
 
@@ -81,10 +78,7 @@ func TestInstallScript(t *testing.T) {
 	for _, tc := range good {
 		t.Run("good/"+tc.name, func(t *testing.T) {
 			tc.run.args = append(tc.run.args, tc.program)
-			res := runInstall(t, script, tc.run)
-			if res.err != nil {
-				t.Fatalf("install.sh %q: %v\n%s", tc.run.args, res.err, res.stderr)
-			}
+			res := mustInstall(t, script, tc.run)
 			for _, want := range []string{"SHA-256 of " + tc.program + "_" + version + "_linux_" + tc.goarch + ".tar.gz verified", "installed " + tc.program} {
 				if !strings.Contains(res.stderr, want) {
 					t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
@@ -107,8 +101,7 @@ func TestInstallScript(t *testing.T) {
 			if !bytes.Equal(got, releasedBinary(t, f, tc.program, tc.goarch)) {
 				t.Errorf("%s is not the archive's %s/%s binary", exe, tc.program, tc.goarch)
 			}
-			args := map[string]string{"hello": "version", "calculator": "--version"}[tc.program]
-			assertVersionLine(t, runBinary(t, exe, tc.goarch, "", args), tc.program, f)
+			assertVersionLine(t, runBinary(t, exe, tc.goarch, "", versionArg[tc.program]), tc.program, f)
 		})
 	}
 
@@ -131,17 +124,7 @@ func TestInstallScript(t *testing.T) {
 	}
 	for _, tc := range refused {
 		t.Run("refused/"+tc.name, func(t *testing.T) {
-			res := runInstallOver(t, script, tc.run)
-			if res.err == nil {
-				t.Fatalf("install.sh %q succeeded, want a refusal:\n%s", tc.run.args, res.stderr)
-			}
-			if exit := (*exec.ExitError)(nil); !errors.As(res.err, &exit) || exit.ExitCode() != 1 {
-				t.Errorf("install.sh %q: %v, want exit status 1", tc.run.args, res.err)
-			}
-			if line := errorLine(res.stderr); !strings.Contains(line, tc.want) {
-				t.Errorf("error line %q lacks %q; stderr:\n%s", line, tc.want, res.stderr)
-			}
-			assertDirNames(t, res.tmpdir, nil)
+			assertRefused(t, script, tc.run, tc.want)
 		})
 	}
 }
@@ -153,10 +136,7 @@ func TestInstallScript(t *testing.T) {
 func TestInstallScriptInterrupted(t *testing.T) {
 	f := snapshot(t)
 	m := serveRelease(t, f)
-	script, err := os.ReadFile(filepath.Join(f.repo, "install.sh"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	script := installScript(t, f)
 	halfway := make(chan struct{}, 1)
 	unblock := make(chan struct{})
 	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -222,6 +202,46 @@ func runInstallOver(t *testing.T, script []byte, r installRun) installResult {
 	if got, err := os.ReadFile(old); err != nil || string(got) != oldBinary {
 		t.Errorf("the installed %s changed (%d bytes now, %v)", old, len(got), err)
 	}
+	return res
+}
+
+// installScript returns install.sh of f's clone (so the working tree's).
+func installScript(t *testing.T, f *fixture) []byte {
+	t.Helper()
+	script, err := os.ReadFile(filepath.Join(f.repo, "install.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return script
+}
+
+// mustInstall runs install.sh (runInstall) and fails the test unless it
+// succeeds.
+func mustInstall(t *testing.T, script []byte, r installRun) installResult {
+	t.Helper()
+	res := runInstall(t, script, r)
+	if res.err != nil {
+		t.Fatalf("install.sh %q: %v\n%s", r.args, res.err, res.stderr)
+	}
+	return res
+}
+
+// assertRefused runs install.sh over an installed program (runInstallOver)
+// and checks that it refused as install.sh refuses anything: exit status 1,
+// an error line that says want, and nothing left in TMPDIR.
+func assertRefused(t *testing.T, script []byte, r installRun, want string) installResult {
+	t.Helper()
+	res := runInstallOver(t, script, r)
+	if res.err == nil {
+		t.Fatalf("install.sh %q succeeded, want a refusal:\n%s", r.args, res.stderr)
+	}
+	if exit := (*exec.ExitError)(nil); !errors.As(res.err, &exit) || exit.ExitCode() != 1 {
+		t.Errorf("install.sh %q: %v, want exit status 1", r.args, res.err)
+	}
+	if line := errorLine(res.stderr); !strings.Contains(line, want) {
+		t.Errorf("error line %q lacks %q; stderr:\n%s", line, want, res.stderr)
+	}
+	assertDirNames(t, res.tmpdir, nil)
 	return res
 }
 
@@ -465,10 +485,7 @@ func TestInstallScriptCosign(t *testing.T) {
 	f := snapshot(t)
 	cosign := pinnedCosign(t, f)
 	m := serveRelease(t, f)
-	script, err := os.ReadFile(filepath.Join(f.repo, "install.sh"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	script := installScript(t, f)
 	keys := t.TempDir()
 	env := []string{"COSIGN_PASSWORD=", "HOME=" + keys}
 	for _, name := range []string{"release", "other"} {
@@ -496,10 +513,7 @@ func TestInstallScriptCosign(t *testing.T) {
 
 	t.Run("good", func(t *testing.T) {
 		r := installRun{shell: "dash", fetcher: "curl", machine: "x86_64", cosign: cosign, args: withKey(releaseKey, "/releases/download")}
-		res := runInstall(t, script, r)
-		if res.err != nil {
-			t.Fatalf("install.sh %q: %v\n%s", r.args, res.err, res.stderr)
-		}
+		res := mustInstall(t, script, r)
 		if !strings.Contains(res.stderr, "signature of checksums.txt verified with cosign") {
 			t.Errorf("stderr does not say the signature was checked:\n%s", res.stderr)
 		}
@@ -519,15 +533,7 @@ func TestInstallScriptCosign(t *testing.T) {
 		{"other key", withKey(filepath.Join(keys, "other.pub"), "/releases/download"), "the signature of checksums.txt does not verify"},
 	} {
 		t.Run("refused/"+tc.name, func(t *testing.T) {
-			r := installRun{shell: "dash", fetcher: "curl", machine: "x86_64", cosign: cosign, args: tc.args}
-			res := runInstallOver(t, script, r)
-			if res.err == nil {
-				t.Fatalf("install.sh %q succeeded, want a refusal:\n%s", r.args, res.stderr)
-			}
-			if line := errorLine(res.stderr); !strings.Contains(line, tc.want) {
-				t.Errorf("error line %q lacks %q; stderr:\n%s", line, tc.want, res.stderr)
-			}
-			assertDirNames(t, res.tmpdir, nil)
+			assertRefused(t, script, installRun{shell: "dash", fetcher: "curl", machine: "x86_64", cosign: cosign, args: tc.args}, tc.want)
 		})
 	}
 }
@@ -541,10 +547,7 @@ func TestInstallScriptCosign(t *testing.T) {
 func TestInstallScriptKeyless(t *testing.T) {
 	f := snapshot(t)
 	m := serveRelease(t, f)
-	script, err := os.ReadFile(filepath.Join(f.repo, "install.sh"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	script := installScript(t, f)
 	m.write(t, m.good, "checksums.txt.sigstore.json", []byte("{}"))
 	version := f.meta.Version
 	base := []string{"--base-url", m.URL + "/releases/download", "-v", version}
@@ -569,15 +572,9 @@ func TestInstallScriptKeyless(t *testing.T) {
 			r := installRun{shell: "dash", fetcher: "curl", machine: "x86_64", cosign: fake, args: append(slices.Clone(tc.args), "calculator")}
 			var res installResult
 			if tc.status == 0 {
-				res = runInstall(t, script, r)
-				if res.err != nil {
-					t.Fatalf("install.sh %q: %v\n%s", r.args, res.err, res.stderr)
-				}
+				res = mustInstall(t, script, r)
 			} else {
-				res = runInstallOver(t, script, r)
-				if line := errorLine(res.stderr); res.err == nil || !strings.Contains(line, "the signature of checksums.txt does not verify") {
-					t.Errorf("with a failing cosign: %v, error line %q", res.err, line)
-				}
+				res = assertRefused(t, script, r, "the signature of checksums.txt does not verify")
 			}
 			data, err := os.ReadFile(record)
 			if err != nil {
