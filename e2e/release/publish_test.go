@@ -1,7 +1,6 @@
 package release
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -276,29 +275,6 @@ func TestPublishAssets(t *testing.T) {
 			t.Errorf("dist/%s: %v", name, err)
 		}
 	}
-}
-
-// readChecksums parses a checksums.txt into name -> sha256.
-func readChecksums(t *testing.T, path string) map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sums := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		m := checksumLine.FindStringSubmatch(sc.Text())
-		if m == nil {
-			t.Fatalf("%s: malformed line %q", path, sc.Text())
-		}
-		sums[m[2]] = m[1]
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return sums
 }
 
 // imageTags returns every image tag the README promises for fl at version.

@@ -1,12 +1,12 @@
 package release
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"debug/buildinfo"
 	"encoding/hex"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -45,26 +45,11 @@ var checksumLine = regexp.MustCompile(`^([0-9a-f]{64})  ([^/\s]+)$`)
 // users.
 func TestChecksums(t *testing.T) {
 	f := snapshot(t)
-	file, err := os.Open(filepath.Join(f.dist, "checksums.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer file.Close()
-	var listed []string
-	sc := bufio.NewScanner(file)
-	for sc.Scan() {
-		m := checksumLine.FindStringSubmatch(sc.Text())
-		if m == nil {
-			t.Errorf("malformed line %q", sc.Text())
-			continue
+	sums := readChecksums(t, filepath.Join(f.dist, "checksums.txt"))
+	for name, want := range sums {
+		if got := sha256File(t, filepath.Join(f.dist, name)); got != want {
+			t.Errorf("%s: sha256 %s, checksums.txt says %s", name, got, want)
 		}
-		listed = append(listed, m[2])
-		if got := sha256File(t, filepath.Join(f.dist, m[2])); got != m[1] {
-			t.Errorf("%s: sha256 %s, checksums.txt says %s", m[2], got, m[1])
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 
 	var want []string
@@ -77,7 +62,7 @@ func TestChecksums(t *testing.T) {
 	if n := len(binaries) * len(arches) * 5; len(want) != n {
 		t.Errorf("artifacts.json lists %d downloads, want %d: %q", len(want), n, want)
 	}
-	slices.Sort(listed)
+	listed := slices.Sorted(maps.Keys(sums))
 	slices.Sort(want)
 	if !slices.Equal(listed, want) {
 		t.Errorf("checksums.txt lists %q,\nwant %q", listed, want)
@@ -86,6 +71,29 @@ func TestChecksums(t *testing.T) {
 	if out, err := command.New("sha256sum", "--strict", "--check", "checksums.txt").In(f.dist).Output(); err != nil {
 		t.Errorf("sha256sum --check: %v\n%s", err, out)
 	}
+}
+
+// readChecksums parses a checksums.txt into name -> sha256; a malformed
+// line or a name listed twice fails the test.
+func readChecksums(t *testing.T, path string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := map[string]string{}
+	for line := range strings.Lines(string(data)) {
+		line = strings.TrimSuffix(line, "\n")
+		m := checksumLine.FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("%s: malformed line %q", path, line)
+		}
+		if _, dup := sums[m[2]]; dup {
+			t.Fatalf("%s: %s listed twice", path, m[2])
+		}
+		sums[m[2]] = m[1]
+	}
+	return sums
 }
 
 // sha256File returns the hex SHA-256 of a file.
