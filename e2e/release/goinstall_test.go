@@ -98,17 +98,11 @@ func TestGoInstall(t *testing.T) {
 	r.release("v1.3.0-rc.1")
 	r.commit("feat: work after the candidate, untagged")
 
-	for _, app := range []struct {
-		name        string
-		versionArgs []string
-	}{
-		{name: "hello", versionArgs: []string{"version"}},
-		{name: "calculator", versionArgs: []string{"--version"}},
-	} {
-		t.Run(app.name, func(t *testing.T) {
+	for _, app := range binaries {
+		t.Run(app, func(t *testing.T) {
 			f := *f
 			f.t = t
-			mod := modulePath + "/" + app.name
+			mod := modulePath + "/" + app
 			if got := f.goCmd(f.tmp, nil, "list", "-m", "-versions", mod); got != mod+" "+version+" v1.3.0-rc.1" {
 				t.Errorf("go list -m -versions %s = %q, want the release and the candidate", mod, got)
 			}
@@ -121,13 +115,13 @@ func TestGoInstall(t *testing.T) {
 				if want := "\tmod\t" + mod + "\t" + version + "\t"; !strings.Contains(info, want) {
 					t.Errorf("go install %s@%s: the binary's build information lacks %q:\n%s", mod, query, want, info)
 				}
-				out, err := command.New(exe, app.versionArgs...).In(f.tmp).Output()
+				out, err := command.New(exe, versionArg[app]).In(f.tmp).Output()
 				if err != nil {
-					t.Fatalf("%s %s: %v", exe, strings.Join(app.versionArgs, " "), err)
+					t.Fatalf("%s %s: %v", exe, versionArg[app], err)
 				}
 				if !slices.Contains(strings.Fields(out), version) {
 					t.Errorf("go install %s@%s, then %s %s printed %q; want it to name %s",
-						mod, query, app.name, strings.Join(app.versionArgs, " "), out, version)
+						mod, query, app, versionArg[app], out, version)
 				}
 			}
 		})
