@@ -59,6 +59,13 @@ export GOTOOLCHAIN=${GOTOOLCHAIN:-$(sed -n 's/^toolchain[[:space:]]*//p' "$root/
 # The shipped binaries' GOEXPERIMENT, as the Makefile sets it.
 experiment=$(sed -n 's/^SHIP_GOEXPERIMENT[[:space:]]*:=[[:space:]]*//p' "$root/Makefile")
 
+pid=
+cleanup() {
+	[ -z "$pid" ] || kill -9 "$pid" 2>/dev/null || true
+	rm -rf "$out/tree"
+}
+trap cleanup EXIT
+
 git -C "$root" archive HEAD | tar -x -C "$out/tree"
 build() { # output dir
 	CGO_ENABLED=0 GOEXPERIMENT=$experiment go -C "$2/hello" build -trimpath -o "$1" .
@@ -72,9 +79,6 @@ build "$out/hello-variant" "$out/tree"
 CGO_ENABLED=0 GOWORK=off go -C "$root/bench" build -trimpath -o "$out/seedserver" ./baseline/seedserver
 "$out/hello" -version
 
-pid=
-cleanup() { [ -z "$pid" ] || kill -9 "$pid" 2>/dev/null || true; }
-trap cleanup EXIT
 
 servers=(seed seed-timeouts hello hello-no-log hello-no-id-header hello-no-headers hello-bare)
 declare -A rps # server -> requests per second, one per round
