@@ -79,13 +79,16 @@ fi
 
 # Signatures and the apk packages' signing key: the caller's (COSIGN_KEY and
 # COSIGN_PASSWORD; APK_SIGNING_KEY_FILE), or throwaway ones made here. The
-# public halves end up in dist/ (cosign.pub, go-multistage.rsa.pub), as
-# release.yml publishes the apk key beside the packages.
+# apk key's public half (APK_PUBLIC_KEY_FILE, derived from the key file) is
+# listed in checksums.txt; it ends up in dist/ with cosign.pub, as the GitHub
+# release carries it beside the packages.
 key_dir=$(mktemp -d)
 trap 'rm -rf "$key_dir"' EXIT
-keys=$(scripts/throwaway-keys.sh "$key_dir" apk) || die "cannot make the signing keys"
+had_cosign=${COSIGN_KEY:+1} had_apk=${APK_SIGNING_KEY_FILE:+1}
+keys=$(scripts/throwaway-keys.sh "$key_dir" apk) || die "cannot make or read the signing keys"
 eval "$keys"
-[ -z "$keys" ] || note "signing with throwaway keys (public halves: dist/cosign.pub, dist/go-multistage.rsa.pub)"
+[ -n "$had_cosign" ] || note "signing checksums.txt and the images with a throwaway key (public half: dist/cosign.pub)"
+[ -n "$had_apk" ] || note "signing the apk packages with a throwaway key (public half: dist/go-multistage.rsa.pub)"
 
 export RELEASE_REHEARSAL=1
 note "releasing $tag, images to $IMAGE_PREFIX (builder $BUILDX_BUILDER${ALPINE_IMAGE:+, alpine base $ALPINE_IMAGE})"
@@ -93,6 +96,6 @@ start=$(date +%s)
 if ! scripts/release-goreleaser.sh release --clean "$@"; then
 	die "goreleaser release of $tag failed: the release is incomplete and must not be announced; fix the cause and run again (images already pushed under $IMAGE_PREFIX carry the same tags and are overwritten)"
 fi
-cp "$key_dir/go-multistage.rsa.pub" dist/
+cp "$APK_PUBLIC_KEY_FILE" dist/go-multistage.rsa.pub
 [ ! -f "$key_dir/cosign.pub" ] || cp "$key_dir/cosign.pub" dist/cosign.pub
 note "released $tag in $(($(date +%s) - start))s: files in dist/, images under $IMAGE_PREFIX"

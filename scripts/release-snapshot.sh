@@ -15,8 +15,9 @@
 #                    eval "$(scripts/standins.sh env)"; scripts/release-snapshot.sh
 #   COSIGN_KEY     sign checksums.txt with this key (PEM; COSIGN_PASSWORD);
 #                  unset, with a throwaway key (dist/cosign.pub)
-#   APK_SIGNING_KEY_FILE  sign the apk packages with this RSA key; unset, they
-#                  are not signed
+#   APK_SIGNING_KEY_FILE  sign the apk packages with this RSA key; its public
+#                  half is listed in checksums.txt and left in
+#                  dist/go-multistage.rsa.pub; unset, they are not signed
 #   ALPINE_PLATFORMS  platforms of the alpine-based images (default
 #                  linux/amd64,linux/arm64; set from a local ALPINE_IMAGE)
 #
@@ -58,7 +59,10 @@ fi
 # APK_SIGNING_KEY_FILE is given.
 key_dir=$(mktemp -d)
 trap 'rm -rf "$key_dir"' EXIT
-eval "$("$root/scripts/throwaway-keys.sh" "$key_dir")"
+keys=$("$root/scripts/throwaway-keys.sh" "$key_dir") || die "cannot make or read the signing keys"
+eval "$keys"
 
 "$root/scripts/release-goreleaser.sh" release --snapshot --clean "$@"
 [ ! -f "$key_dir/cosign.pub" ] || cp "$key_dir/cosign.pub" "$root/dist/"
+# The apk public key beside the packages, the file checksums.txt lists.
+[ -z "${APK_PUBLIC_KEY_FILE:-}" ] || cp "$APK_PUBLIC_KEY_FILE" "$root/dist/go-multistage.rsa.pub"

@@ -11,8 +11,15 @@
 #   COSIGN_KEY, COSIGN_PASSWORD   a cosign key pair (DIR/cosign.key, DIR/cosign.pub),
 #                                 made with the cosign pinned in tools/cosign
 #   APK_SIGNING_KEY_FILE          with "apk": an RSA key for the apk packages
-#                                 (DIR/go-multistage.rsa); its public half is
-#                                 DIR/go-multistage.rsa.pub
+#                                 (DIR/go-multistage.rsa)
+#   APK_PUBLIC_KEY_FILE           whenever there is an apk key (the caller's or
+#                                 a throwaway one): its public half, derived
+#                                 from that very file into
+#                                 .release-keys/go-multistage.rsa.pub (a path
+#                                 relative to the repository root, as
+#                                 GoReleaser's extra_files globs must be;
+#                                 git ignores it), which .goreleaser.yaml
+#                                 lists in checksums.txt
 # Snapshots leave the apk packages unsigned unless the caller gives a key: a
 # throwaway one would change their bytes from run to run.
 set -euo pipefail
@@ -32,12 +39,18 @@ if [ -z "${COSIGN_KEY:-}" ]; then
 	printf 'export COSIGN_KEY=%q\nexport COSIGN_PASSWORD=\n' "$(cat "$dir/cosign.key")"
 fi
 
-[ -n "$want_apk" ] || exit 0
 apk_key=${APK_SIGNING_KEY_FILE:-}
 if [ -z "$apk_key" ]; then
+	[ -n "$want_apk" ] || exit 0
 	apk_key=$dir/go-multistage.rsa
 	(umask 077 && openssl genrsa -out "$apk_key" 2048 2>/dev/null) || die "openssl genrsa failed"
 	printf 'export APK_SIGNING_KEY_FILE=%q\n' "$apk_key"
 fi
-openssl rsa -in "$apk_key" -pubout -out "$dir/go-multistage.rsa.pub" 2>/dev/null ||
+# Always derived here, never taken from the caller, so that the key
+# checksums.txt lists is the public half of the key the packages are signed
+# with.
+pub=.release-keys/go-multistage.rsa.pub
+mkdir -p "$root/${pub%/*}"
+openssl rsa -in "$apk_key" -pubout -out "$root/$pub" 2>/dev/null ||
 	die "cannot read the apk signing key $apk_key"
+printf 'export APK_PUBLIC_KEY_FILE=%q\n' "$pub"

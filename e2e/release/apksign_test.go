@@ -3,6 +3,7 @@ package release
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"crypto"
 	"crypto/rand"
@@ -16,13 +17,22 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/go-multistage/multistage/e2e/internal/repo"
+	"sigs.k8s.io/yaml"
 )
 
 // apkKeyName is nfpms[].apk.signature.key_name of .goreleaser.yaml: apk looks
 // for the public key as /etc/apk/keys/<apkKeyName>.rsa.pub.
 const apkKeyName = "go-multistage"
+
+// apkPublicKeyFile is the release file users copy to /etc/apk/keys/: the
+// public half of the key the .apk files are signed with, listed in
+// checksums.txt (checksum.extra_files of .goreleaser.yaml).
+const apkPublicKeyFile = apkKeyName + ".rsa.pub"
 
 // apkPublicKey is the public half of the throwaway key the snapshots signed
 // their apk packages with (set by useThrowawayAPKKey).
@@ -132,25 +142,87 @@ func verifyAPK(raw []byte, key *rsa.PublicKey) error {
 	return nil
 }
 
+// listedAPKKey returns the apk public key in dist after checking that
+// checksums.txt lists it with its SHA-256 (so the signature of checksums.txt
+// vouches for it) and that it is one PEM "PUBLIC KEY" block holding an RSA
+// key, the form apk-tools reads from /etc/apk/keys.
+func listedAPKKey(t *testing.T, dist string) *rsa.PublicKey {
+	t.Helper()
+	want, ok := readChecksums(t, filepath.Join(dist, "checksums.txt"))[apkPublicKeyFile]
+	if !ok {
+		t.Fatalf("checksums.txt does not list %s: nothing vouches for the key apk users trust", apkPublicKeyFile)
+	}
+	path := filepath.Join(dist, apkPublicKeyFile)
+	if got := sha256File(t, path); got != want {
+		t.Fatalf("%s: sha256 %s, checksums.txt says %s", apkPublicKeyFile, got, want)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := parseRSAPublicKey(raw)
+	if err != nil {
+		t.Fatalf("%s: %v", apkPublicKeyFile, err)
+	}
+	return key
+}
+
+// parseRSAPublicKey reads a PEM "PUBLIC KEY" block (PKIX) holding an RSA key,
+// with nothing else in the file.
+func parseRSAPublicKey(raw []byte) (*rsa.PublicKey, error) {
+	block, rest := pem.Decode(raw)
+	if block == nil || block.Type != "PUBLIC KEY" {
+		return nil, fmt.Errorf("no PEM PUBLIC KEY block")
+	}
+	if len(bytes.TrimSpace(rest)) != 0 {
+		return nil, fmt.Errorf("%d bytes after the PEM block", len(rest))
+	}
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	key, ok := pub.(*rsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("a %T, want an RSA key", pub)
+	}
+	return key, nil
+}
+
 // TestAPKSignatures checks that every apk is signed with the release's key
-// (here the snapshot's throwaway key) as apk-tools verifies it, and that the
-// check fails for a changed control or data segment and for another key.
+// (here the snapshot's throwaway key) as apk-tools verifies it, with the
+// public key the snapshot lists in checksums.txt, and that the check fails
+// for a changed control or data segment and for another key.
 func TestAPKSignatures(t *testing.T) {
 	f := snapshot(t)
 	if apkPublicKey == nil {
 		t.Fatal("the snapshots ran without a throwaway apk key")
 	}
+	listed := listedAPKKey(t, f.dist)
+	if !listed.Equal(apkPublicKey) {
+		t.Fatalf("dist/%s is not the public half of APK_SIGNING_KEY_FILE, the key the packages are signed with", apkPublicKeyFile)
+	}
+	verifyAPKsWith(t, packagesOf(t, f, "apk"), f.path, listed)
+}
+
+// verifyAPKsWith checks every apk package against key (the one the release
+// lists in checksums.txt), and that an unrelated key and a changed control
+// or data segment fail the check.
+func verifyAPKsWith(t *testing.T, pkgs []art, path func(art) string, key *rsa.PublicKey) {
+	t.Helper()
+	if len(pkgs) != len(binaries)*len(arches) {
+		t.Errorf("%d apk packages, want %d", len(pkgs), len(binaries)*len(arches))
+	}
 	other, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pkg := range packagesOf(t, f, "apk") {
+	for _, pkg := range pkgs {
 		t.Run(pkg.Name, func(t *testing.T) {
-			raw, err := os.ReadFile(f.path(pkg))
+			raw, err := os.ReadFile(path(pkg))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := verifyAPK(raw, apkPublicKey); err != nil {
+			if err := verifyAPK(raw, key); err != nil {
 				t.Fatalf("%s: %v", pkg.Name, err)
 			}
 			if err := verifyAPK(raw, &other.PublicKey); err == nil {
@@ -164,7 +236,7 @@ func TestAPKSignatures(t *testing.T) {
 				"control": tamperedCopy(raw, len(seg.signature)+len(seg.control)/2),
 				"data":    tamperedCopy(raw, len(raw)-len(seg.data)/2),
 			} {
-				if err := verifyAPK(tamper, apkPublicKey); err == nil {
+				if err := verifyAPK(tamper, key); err == nil {
 					t.Errorf("%s with a changed %s segment still verifies", pkg.Name, name)
 				}
 			}
@@ -177,4 +249,119 @@ func tamperedCopy(raw []byte, i int) []byte {
 	out := bytes.Clone(raw)
 	out[i] ^= 0x01
 	return out
+}
+
+// goreleaserExtraFiles is what checkAPKKeyPublishing reads of .goreleaser.yaml.
+type goreleaserExtraFiles struct {
+	Checksum struct {
+		ExtraFiles []extraFile `json:"extra_files"`
+	} `json:"checksum"`
+	Release struct {
+		ExtraFiles []extraFile `json:"extra_files"`
+	} `json:"release"`
+}
+
+// extraFile is an entry of GoReleaser's checksum.extra_files or
+// release.extra_files.
+type extraFile struct {
+	Glob         string `json:"glob"`
+	NameTemplate string `json:"name_template"`
+}
+
+// checkAPKKeyPublishing checks how the apk public key gets onto a release:
+// GoReleaser lists exactly it in checksums.txt (checksum.extra_files) and
+// uploads that same file once (release.extra_files), from the file
+// APK_PUBLIC_KEY_FILE names, which release.yml derives from the signing key;
+// no workflow step uploads release files behind GoReleaser's back (the key
+// would then be uploaded twice, or without checksums.txt vouching for it).
+func checkAPKKeyPublishing(goreleaserYAML, releaseYML []byte) []error {
+	var cfg goreleaserExtraFiles
+	if err := yaml.Unmarshal(goreleaserYAML, &cfg); err != nil {
+		return []error{fmt.Errorf(".goreleaser.yaml: %v", err)}
+	}
+	var errs []error
+	for section, files := range map[string][]extraFile{
+		"checksum": cfg.Checksum.ExtraFiles,
+		"release":  cfg.Release.ExtraFiles,
+	} {
+		if len(files) != 1 || files[0].NameTemplate != apkPublicKeyFile ||
+			!strings.Contains(files[0].Glob, ".Env.APK_PUBLIC_KEY_FILE") {
+			errs = append(errs, fmt.Errorf(".goreleaser.yaml: %s.extra_files is %+v, want only the glob {{ .Env.APK_PUBLIC_KEY_FILE }} named %s", section, files, apkPublicKeyFile))
+		}
+	}
+	if !slices.Equal(cfg.Checksum.ExtraFiles, cfg.Release.ExtraFiles) {
+		errs = append(errs, fmt.Errorf(".goreleaser.yaml: the release uploads %+v, but checksums.txt lists %+v", cfg.Release.ExtraFiles, cfg.Checksum.ExtraFiles))
+	}
+	var wf workflow
+	if err := yaml.Unmarshal(releaseYML, &wf); err != nil {
+		return append(errs, fmt.Errorf("release.yml: %v", err))
+	}
+	derived := false
+	for name, job := range wf.Jobs {
+		for i, step := range job.Steps {
+			if strings.Contains(step.Run, "gh release upload") || strings.Contains(step.Run, "gh release create") {
+				errs = append(errs, fmt.Errorf("release.yml: job %s, step %d (%s) uploads release files outside GoReleaser", name, i+1, cmp.Or(step.Name, firstLine(step.Run))))
+			}
+			if strings.Contains(step.Run, "pub=.release-keys/"+apkPublicKeyFile) &&
+				strings.Contains(step.Run, `-pubout -out "$pub"`) &&
+				strings.Contains(step.Run, `echo "APK_PUBLIC_KEY_FILE=$pub" >>"$GITHUB_ENV"`) {
+				derived = true
+			}
+		}
+	}
+	if !derived {
+		errs = append(errs, fmt.Errorf("release.yml: no step derives .release-keys/%s from the signing key and exports it as APK_PUBLIC_KEY_FILE", apkPublicKeyFile))
+	}
+	return errs
+}
+
+// TestAPKKeyPublishedOnce checks .goreleaser.yaml and release.yml with
+// checkAPKKeyPublishing, and that the check refuses a configuration that
+// drops the key from checksums.txt, one that uploads another file, and a
+// workflow that uploads the key itself.
+func TestAPKKeyPublishedOnce(t *testing.T) {
+	root, err := repo.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	config, err := os.ReadFile(filepath.Join(root, ".goreleaser.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	workflowFile, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "release.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range checkAPKKeyPublishing(config, workflowFile) {
+		t.Error(err)
+	}
+
+	const keyGlob = `{{ if isEnvSet "APK_SIGNING_KEY_FILE" }}{{ .Env.APK_PUBLIC_KEY_FILE }}{{ end }}`
+	entry := func(glob, name string) string {
+		return fmt.Sprintf("  extra_files:\n    - glob: '%s'\n      name_template: %s\n", glob, name)
+	}
+	good := "checksum:\n" + entry(keyGlob, apkPublicKeyFile) + "release:\n" + entry(keyGlob, apkPublicKeyFile)
+	deriving := "jobs:\n  release:\n    steps:\n      - run: |\n" +
+		"          pub=.release-keys/go-multistage.rsa.pub\n" +
+		"          openssl rsa -in \"$key\" -pubout -out \"$pub\"\n" +
+		"          echo \"APK_PUBLIC_KEY_FILE=$pub\" >>\"$GITHUB_ENV\"\n"
+	for _, tc := range []struct {
+		name             string
+		config, workflow string
+		wantErrs         int
+	}{
+		{"as released", good, deriving, 0},
+		{"key not in checksums.txt", "release:\n" + entry(keyGlob, apkPublicKeyFile), deriving, 2},
+		{"key not uploaded", "checksum:\n" + entry(keyGlob, apkPublicKeyFile), deriving, 2},
+		{"another file uploaded", "checksum:\n" + entry(keyGlob, apkPublicKeyFile) + "release:\n" + entry(keyGlob, "key.pub"), deriving, 2},
+		{"a key of its own", "checksum:\n" + entry("keys/go-multistage.rsa.pub", apkPublicKeyFile) + "release:\n" + entry("keys/go-multistage.rsa.pub", apkPublicKeyFile), deriving, 2},
+		{"uploaded by the workflow too", good, deriving + "      - run: gh release upload \"$GITHUB_REF_NAME\" \"$RUNNER_TEMP/go-multistage.rsa.pub\"\n", 1},
+		{"not derived", good, "jobs:\n  release:\n    steps:\n      - run: echo\n", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if errs := checkAPKKeyPublishing([]byte(tc.config), []byte(tc.workflow)); len(errs) != tc.wantErrs {
+				t.Errorf("%d errors, want %d: %v", len(errs), tc.wantErrs, errs)
+			}
+		})
+	}
 }

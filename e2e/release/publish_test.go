@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -244,11 +245,15 @@ func TestPublishVersion(t *testing.T) {
 }
 
 // TestPublishAssets checks that every file the GitHub release would carry is
-// in dist/ and listed, with its digest, in checksums.txt.
+// in dist/ and listed, with its digest, in checksums.txt, which lists nothing
+// else: the archives, packages and SBOMs, and the apk public key, which
+// verifies the rehearsal's apk packages.
 func TestPublishAssets(t *testing.T) {
 	p := publish(t)
 	sums := readChecksums(t, filepath.Join(p.dist, "checksums.txt"))
 	var uploads int
+	var apks []art
+	listed := []string{apkPublicKeyFile}
 	for _, a := range p.artifacts {
 		switch a.Type {
 		case "Archive", "Linux Package", "SBOM":
@@ -256,6 +261,10 @@ func TestPublishAssets(t *testing.T) {
 			continue
 		}
 		uploads++
+		listed = append(listed, a.Name)
+		if a.Type == "Linux Package" && a.extra("Format") == "apk" {
+			apks = append(apks, a)
+		}
 		want, ok := sums[a.Name]
 		if !ok {
 			t.Errorf("%s (%s) is not in checksums.txt", a.Name, a.Type)
@@ -268,13 +277,14 @@ func TestPublishAssets(t *testing.T) {
 	if n := len(binaries) * len(arches) * 5; uploads != n {
 		t.Errorf("%d uploadable files, want %d", uploads, n)
 	}
-	// Uploaded beside them: the signature of checksums.txt and the public
-	// key of the apk packages.
-	for _, name := range []string{"checksums.txt.sigstore.json", "go-multistage.rsa.pub"} {
-		if _, err := os.Stat(filepath.Join(p.dist, name)); err != nil {
-			t.Errorf("dist/%s: %v", name, err)
-		}
+	if got := slices.Sorted(maps.Keys(sums)); !slices.Equal(got, slices.Sorted(slices.Values(listed))) {
+		t.Errorf("checksums.txt lists %q,\nwant %q", got, slices.Sorted(slices.Values(listed)))
 	}
+	if _, err := os.Stat(filepath.Join(p.dist, "checksums.txt.sigstore.json")); err != nil {
+		t.Errorf("the signature of checksums.txt: %v", err)
+	}
+	key := listedAPKKey(t, p.dist)
+	verifyAPKsWith(t, apks, func(a art) string { return filepath.Join(p.repo, a.Path) }, key)
 }
 
 // imageTags returns every image tag the README promises for fl at version.

@@ -62,6 +62,11 @@ func TestChecksums(t *testing.T) {
 	if n := len(binaries) * len(arches) * 5; len(want) != n {
 		t.Errorf("artifacts.json lists %d downloads, want %d: %q", len(want), n, want)
 	}
+	// And the apk packages' public key, which they are signed with.
+	want = append(want, apkPublicKeyFile)
+	if key := listedAPKKey(t, f.dist); apkPublicKey == nil || !key.Equal(apkPublicKey) {
+		t.Errorf("dist/%s is not the public half of the snapshot's APK_SIGNING_KEY_FILE", apkPublicKeyFile)
+	}
 	listed := slices.Sorted(maps.Keys(sums))
 	slices.Sort(want)
 	if !slices.Equal(listed, want) {
