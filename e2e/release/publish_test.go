@@ -756,3 +756,60 @@ func TestPublishSignatures(t *testing.T) {
 		t.Errorf("the unsigned image %s verified", unsigned)
 	}
 }
+
+// TestPublishRebuild runs the rebuild tools/README.md gives a downloader
+// ("Reproducible"), in a fresh clone of the rehearsal's tagged commit, with
+// neither the apk signing key nor a cosign identity: every line of its
+// checksums.txt must be the published one, except the .apk packages (built
+// unsigned without the release's private key) and the apk public key
+// (listed only when there is a signing key).
+func TestPublishRebuild(t *testing.T) {
+	p := publish(t)
+	dir := filepath.Join(t.TempDir(), "rebuild")
+	if _, err := gitOut(p.repo, "clone", "--quiet", p.repo, dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gitOut(dir, "remote", "set-url", "origin", dummyRemote); err != nil {
+		t.Fatal(err)
+	}
+	own := withoutEnv(os.Environ(), "GORELEASER_CURRENT_TAG", "IMAGE_PREFIX", "ALPINE_IMAGE", "GO_IMAGE",
+		"COSIGN_KEY", "COSIGN_PASSWORD", "APK_PUBLIC_KEY_FILE", "RELEASE_REHEARSAL", "GITHUB_TOKEN")
+	c := command.New(filepath.Join(dir, "scripts", "release-goreleaser.sh"), rebuildArgs...).In(dir).
+		OnlyEnv(append(own, "APK_SIGNING_KEY_FILE=")...)
+	logPath := filepath.Join(t.TempDir(), "rebuild.log")
+	r, out, err := runLogged(c, logPath)
+	if err == nil && r.Code != 0 {
+		err = fmt.Errorf("exit status %d", r.Code)
+	}
+	if err != nil {
+		t.Fatalf("the documented rebuild failed: %v\n%s", err, command.Tail(string(out), 30))
+	}
+	published := readChecksums(t, filepath.Join(p.dist, "checksums.txt"))
+	rebuilt := readChecksums(t, filepath.Join(dir, "dist", "checksums.txt"))
+	if _, ok := rebuilt[apkPublicKeyFile]; ok {
+		t.Errorf("the unsigned rebuild lists %s", apkPublicKeyFile)
+	}
+	for name, sum := range published {
+		if name == apkPublicKeyFile {
+			continue
+		}
+		got, ok := rebuilt[name]
+		switch {
+		case !ok:
+			t.Errorf("the rebuild made no %s", name)
+		case strings.HasSuffix(name, ".apk"):
+			if got == sum {
+				t.Errorf("%s: the unsigned rebuild has the signed package's SHA-256", name)
+			}
+		case got != sum:
+			t.Errorf("%s: rebuilt sha256 %s, published %s", name, got, sum)
+		}
+	}
+	if len(rebuilt) != len(published)-1 {
+		t.Errorf("the rebuild lists %d files, the release %d (with the apk key)", len(rebuilt), len(published))
+	}
+}
+
+// rebuildArgs are the arguments of scripts/release-goreleaser.sh in the
+// rebuild command of tools/README.md.
+var rebuildArgs = []string{"release", "--clean", "--skip=publish,announce,docker,sign"}
