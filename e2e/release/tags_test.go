@@ -75,7 +75,11 @@ func runVersionRelease(t *testing.T, goreleaser, repo, config string, snapshot b
 	if snapshot {
 		args = append(args, "--snapshot")
 	}
-	cmd := []string{"env", "-u", "GORELEASER_CURRENT_TAG", "-u", "GORELEASER_PREVIOUS_TAG", "-u", "GITHUB_TOKEN", "-u", "GORELEASER_FORCE_TOKEN", goreleaser}
+	// No keys: the version config builds and signs nothing, and the apk
+	// key TestMain sets would make .goreleaser.yaml's checksum step want
+	// its public half (APK_PUBLIC_KEY_FILE).
+	cmd := []string{"env", "-u", "GORELEASER_CURRENT_TAG", "-u", "GORELEASER_PREVIOUS_TAG", "-u", "GITHUB_TOKEN", "-u", "GORELEASER_FORCE_TOKEN",
+		"-u", "APK_SIGNING_KEY_FILE", "-u", "APK_PUBLIC_KEY_FILE", goreleaser}
 	out, err := command.New(cmd[0], append(cmd[1:], args...)...).In(repo).Env("NO_COLOR=1").Env(gitEnv...).Output()
 	if err != nil {
 		t.Fatalf("goreleaser %s: %v\n%s", strings.Join(args, " "), err, out)
