@@ -69,6 +69,22 @@ type releaseMeta struct {
 // runVersionRelease runs the pinned GoReleaser's release (publishing nothing)
 // in repo with config and returns what it decided. No GORELEASER_* tag
 // override is passed on: the configuration alone must choose.
+// pinnedGoReleaser returns the repository's root and the path of the
+// GoReleaser tools/go.mod pins, built into the Go cache if it is not there
+// yet. It skips the test with -short, as that build may take minutes.
+func pinnedGoReleaser(t *testing.T) (root, goreleaser string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the pinned GoReleaser when the cache lacks it; skipped with -short")
+	}
+	root = repoRoot(t)
+	goreleaser, err := command.New("go", "-C", "tools", "tool", "-n", "goreleaser").In(root).Env("GOWORK=off").Output()
+	if err != nil {
+		t.Fatalf("building the pinned GoReleaser: %v", err)
+	}
+	return root, goreleaser
+}
+
 func runVersionRelease(t *testing.T, goreleaser, repo, config string, snapshot bool) releaseMeta {
 	t.Helper()
 	args := []string{"release", "--clean", "--config", config, "--skip=publish,announce"}
@@ -106,15 +122,8 @@ func runVersionRelease(t *testing.T, goreleaser, repo, config string, snapshot b
 // the changelog must be the expected ones, and the same as in a copy of the
 // clone without any module tag.
 func TestGoReleaserTags(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the pinned GoReleaser when the cache lacks it; skipped with -short")
-	}
+	root, goreleaser := pinnedGoReleaser(t)
 	t.Parallel()
-	root := repoRoot(t)
-	goreleaser, err := command.New("go", "-C", "tools", "tool", "-n", "goreleaser").In(root).Env("GOWORK=off").Output()
-	if err != nil {
-		t.Fatalf("building the pinned GoReleaser: %v", err)
-	}
 	tmp := t.TempDir()
 	config := versionConfig(t, root, tmp)
 	r := untaggedClone(t, root, filepath.Join(tmp, "repo"))

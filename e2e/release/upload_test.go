@@ -106,15 +106,8 @@ func uploadConfig(t *testing.T, root, dir, api string) string {
 // go-multistage.rsa.pub exactly once, byte for byte the derived key, and
 // checksums.txt, which lists that key with its SHA-256.
 func TestGoReleaserUploadsAPKKey(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the pinned GoReleaser when the cache lacks it; skipped with -short")
-	}
+	root, goreleaser := pinnedGoReleaser(t)
 	t.Parallel()
-	root := repoRoot(t)
-	goreleaser, err := command.New("go", "-C", "tools", "tool", "-n", "goreleaser").In(root).Env("GOWORK=off").Output()
-	if err != nil {
-		t.Fatalf("building the pinned GoReleaser: %v", err)
-	}
 	tmp := t.TempDir()
 	gh := &fakeGitHub{uploads: map[string][]byte{}}
 	server := httptest.NewServer(gh)
