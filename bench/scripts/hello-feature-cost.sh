@@ -6,8 +6,9 @@
 #
 #   bench/scripts/hello-feature-cost.sh [SECONDS]
 #
-# SECONDS (default 5) is how long wrk loads each server per round; ROUNDS
-# (default 3) rounds run interleaved. The servers:
+# SECONDS (default 2) is how long wrk loads each server per round; ROUNDS
+# (default 11) rounds run interleaved. Short rounds and many of them: this
+# machine's speed can change from one minute to the next. The servers:
 #
 #   seed                 bench/baseline/seedserver, as in the seed document
 #   seed-timeouts        the same with hello's default timeouts (SEED_TIMEOUTS=1)
@@ -35,8 +36,8 @@
 # its load: compare servers of the same run, and read the load average
 # printed at the start and end.
 set -euo pipefail
-secs=${1:-5}
-rounds=${ROUNDS:-3}
+secs=${1:-2}
+rounds=${ROUNDS:-11}
 for v in "SECONDS=$secs" "ROUNDS=$rounds"; do
 	case ${v#*=} in '' | 0 | *[!0-9]*)
 		echo "hello-feature-cost.sh: ${v%%=*} must be a whole number above 0, not '${v#*=}'" >&2
