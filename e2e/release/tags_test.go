@@ -94,9 +94,9 @@ func runVersionRelease(t *testing.T, goreleaser, repo, config string, snapshot b
 	// No keys: the version config builds and signs nothing, and the apk
 	// key TestMain sets would make .goreleaser.yaml's checksum step want
 	// its public half (APK_PUBLIC_KEY_FILE).
-	cmd := []string{"env", "-u", "GORELEASER_CURRENT_TAG", "-u", "GORELEASER_PREVIOUS_TAG", "-u", "GITHUB_TOKEN", "-u", "GORELEASER_FORCE_TOKEN",
-		"-u", "APK_SIGNING_KEY_FILE", "-u", "APK_PUBLIC_KEY_FILE", goreleaser}
-	out, err := command.New(cmd[0], append(cmd[1:], args...)...).In(repo).Env("NO_COLOR=1").Env(gitEnv...).Output()
+	env := withoutEnv(os.Environ(), "GORELEASER_CURRENT_TAG", "GORELEASER_PREVIOUS_TAG", "GITHUB_TOKEN", "GORELEASER_FORCE_TOKEN",
+		"APK_SIGNING_KEY_FILE", "APK_PUBLIC_KEY_FILE")
+	out, err := command.New(goreleaser, args...).In(repo).OnlyEnv(env...).Env("NO_COLOR=1").Env(gitEnv...).Output()
 	if err != nil {
 		t.Fatalf("goreleaser %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
