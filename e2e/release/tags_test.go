@@ -122,8 +122,8 @@ func runVersionRelease(t *testing.T, goreleaser, repo, config string, snapshot b
 // the changelog must be the expected ones, and the same as in a copy of the
 // clone without any module tag.
 func TestGoReleaserTags(t *testing.T) {
+	t.Parallel() // before the build of GoReleaser, which may take minutes
 	root, goreleaser := pinnedGoReleaser(t)
-	t.Parallel()
 	tmp := t.TempDir()
 	config := versionConfig(t, root, tmp)
 	r := untaggedClone(t, root, filepath.Join(tmp, "repo"))

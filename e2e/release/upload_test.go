@@ -106,8 +106,8 @@ func uploadConfig(t *testing.T, root, dir, api string) string {
 // go-multistage.rsa.pub exactly once, byte for byte the derived key, and
 // checksums.txt, which lists that key with its SHA-256.
 func TestGoReleaserUploadsAPKKey(t *testing.T) {
+	t.Parallel() // before the build of GoReleaser, which may take minutes
 	root, goreleaser := pinnedGoReleaser(t)
-	t.Parallel()
 	tmp := t.TempDir()
 	gh := &fakeGitHub{uploads: map[string][]byte{}}
 	server := httptest.NewServer(gh)
