@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -30,8 +31,9 @@ func (b binaries) need(paths ...string) error {
 }
 
 // buildBinaries builds our two products (stripped as the release builds
-// them, and once more with symbols) and the seed-like baselines, all static,
-// with the Go toolchain on PATH. A binary that fails to build fails only the
+// them, with its Go experiments, and once more with symbols) and the
+// seed-like baselines (Go's defaults), all static, with the Go toolchain on
+// PATH. A binary that fails to build fails only the
 // measurements that need it.
 func (h *Harness) buildBinaries(ctx context.Context) {
 	dir := h.path("bin")
@@ -42,18 +44,27 @@ func (h *Harness) buildBinaries(ctx context.Context) {
 	}
 	builds := []struct {
 		dir, pkg, out string
-		strip         bool
+		strip, ours   bool
 	}{
-		{filepath.Join(h.cfg.Root, "hello"), ".", b.hello, true},
-		{filepath.Join(h.cfg.Root, "hello"), ".", b.helloSym, false},
-		{filepath.Join(h.cfg.Root, "calculator"), ".", b.calculator, true},
-		{filepath.Join(h.cfg.Root, "calculator"), ".", b.calculatorSym, false},
-		{h.cfg.Bench, "./baseline/seedserver", b.seedServer, true},
-		{h.cfg.Bench, "./baseline/seedcalc", b.seedCalc, true},
+		{filepath.Join(h.cfg.Root, "hello"), ".", b.hello, true, true},
+		{filepath.Join(h.cfg.Root, "hello"), ".", b.helloSym, false, true},
+		{filepath.Join(h.cfg.Root, "calculator"), ".", b.calculator, true, true},
+		{filepath.Join(h.cfg.Root, "calculator"), ".", b.calculatorSym, false, true},
+		{h.cfg.Bench, "./baseline/seedserver", b.seedServer, true, false},
+		{h.cfg.Bench, "./baseline/seedcalc", b.seedCalc, true, false},
 	}
 	h.logf("== building binaries")
 	mkdirErr := os.MkdirAll(dir, 0o755)
+	experiment, experimentErr := shipExperiment(h.cfg.Root)
 	for _, bl := range builds {
+		env := goEnv()
+		if bl.ours {
+			if experimentErr != nil {
+				b.failed[bl.out] = experimentErr
+				continue
+			}
+			env = append(env, "GOEXPERIMENT="+experiment)
+		}
 		if mkdirErr != nil {
 			b.failed[bl.out] = mkdirErr
 			continue
@@ -63,13 +74,30 @@ func (h *Harness) buildBinaries(ctx context.Context) {
 			args = append(args, "-ldflags=-s -w")
 		}
 		args = append(args, "-o", bl.out, bl.pkg)
-		if _, err := command(ctx, bl.dir, goEnv(), "go", args...); err != nil {
+		if _, err := command(ctx, bl.dir, env, "go", args...); err != nil {
 			b.failed[bl.out] = fmt.Errorf("building %s: %w", filepath.Base(bl.out), err)
 			h.logf("   %v", b.failed[bl.out])
 		}
 	}
 	h.bin = b
 }
+
+// shipExperiment returns the GOEXPERIMENT the releases build with: the
+// Makefile's SHIP_GOEXPERIMENT, which .goreleaser.yaml and the Dockerfiles
+// follow (the e2e tests read it back from the binaries).
+func shipExperiment(root string) (string, error) {
+	makefile, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		return "", err
+	}
+	m := shipExperimentLine.FindSubmatch(makefile)
+	if m == nil {
+		return "", fmt.Errorf("%s: no SHIP_GOEXPERIMENT := line", filepath.Join(root, "Makefile"))
+	}
+	return string(m[1]), nil
+}
+
+var shipExperimentLine = regexp.MustCompile(`(?m)^SHIP_GOEXPERIMENT[ \t]*:=[ \t]*(\S*)[ \t]*$`)
 
 // goEnv is the environment of every go command the harness runs: modules
 // alone (the bench module is outside the workspace, and the products must

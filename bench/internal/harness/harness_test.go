@@ -365,3 +365,34 @@ func TestBaseImages(t *testing.T) {
 		})
 	}
 }
+
+func TestShipExperiment(t *testing.T) {
+	for _, tc := range []struct {
+		name, makefile, want string
+		wantErr              bool
+	}{
+		{"set", "GO := go\nSHIP_GOEXPERIMENT := nojsonv2\nbuild:\n", "nojsonv2", false},
+		{"two experiments", "SHIP_GOEXPERIMENT\t:=  nojsonv2,nogreenteagc \n", "nojsonv2,nogreenteagc", false},
+		{"empty", "SHIP_GOEXPERIMENT :=\n", "", false},
+		{"absent", "GO := go\n", "", true},
+		{"only mentioned", "# SHIP_GOEXPERIMENT := nojsonv2\n", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			if err := os.WriteFile(filepath.Join(root, "Makefile"), []byte(tc.makefile), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := shipExperiment(root)
+			if got != tc.want || (err != nil) != tc.wantErr {
+				t.Errorf("shipExperiment = %q, %v; want %q, error %v", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+	if _, err := shipExperiment(t.TempDir()); err == nil {
+		t.Error("shipExperiment of a folder without a Makefile succeeded")
+	}
+	// The repository's own Makefile has the line.
+	if got, err := shipExperiment("../../.."); err != nil || got == "" {
+		t.Errorf("shipExperiment of the repository = %q, %v; want its SHIP_GOEXPERIMENT", got, err)
+	}
+}
