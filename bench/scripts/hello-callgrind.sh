@@ -31,7 +31,8 @@
 # runtime's timers and background work are paid per second, not per
 # request): compare rounds run together.
 #
-# The servers are built with go.work's toolchain (GOTOOLCHAIN overrides).
+# The servers are built with go.work's toolchain (GOTOOLCHAIN overrides),
+# hello with the releases' GOEXPERIMENT.
 #
 # GODEBUG: valgrind 3.19 knows neither RDTSCP nor AVX-512, and callgrind
 # asserts on the signals of Go's asynchronous preemption.
@@ -70,7 +71,9 @@ mkdir -p "$out"
 # unless GOTOOLCHAIN is set.
 export GOTOOLCHAIN=${GOTOOLCHAIN:-$(sed -n 's/^toolchain[[:space:]]*//p' "$root/go.work")}
 go -C "$root/hello" version
-CGO_ENABLED=0 go -C "$root/hello" build -trimpath -o "$out/hello" .
+# hello as it ships: with the Makefile's SHIP_GOEXPERIMENT.
+experiment=$(sed -n 's/^SHIP_GOEXPERIMENT[[:space:]]*:=[[:space:]]*//p' "$root/Makefile")
+CGO_ENABLED=0 GOEXPERIMENT=$experiment go -C "$root/hello" build -trimpath -o "$out/hello" .
 CGO_ENABLED=0 GOWORK=off go -C "$root/bench" build -trimpath -o "$out/seedserver" ./baseline/seedserver
 GOWORK=off go -C "$root/bench" build -o "$out/selfcost" ./cmd/selfcost
 
