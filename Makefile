@@ -72,9 +72,9 @@ check: ## gofmt, go vet, go.mod tidiness for every module, the one pinned Go too
 	go vet -tags e2etest ./hello/...
 	@for m in $(SIDE_MODULES); do GOWORK=off go -C $$m vet ./... || exit 1; done
 	@for m in $(MODULES) $(SIDE_MODULES) tools/vuln tools/vulndb tools/golangci; do GOWORK=off go -C $$m mod tidy -diff || { echo "$$m: run go mod tidy"; exit 1; }; done
-	GOWORK=off go -C e2e test -count=1 -run '^TestToolchain' ./release/
-	GOWORK=off go -C e2e test -count=1 ./internal/...
-	GOWORK=off go -C e2e test -count=1 -run '^(TestBaseImagePins|TestRenovateFindsEveryPin|TestRenovateFindsToolchain|TestImageLabelSource|TestLintHoldsTheArchitecture)$$' .
+	GOWORK=off go -C e2e test -count=1 -timeout 5m -run '^TestToolchain' ./release/
+	GOWORK=off go -C e2e test -count=1 -timeout 5m ./internal/...
+	GOWORK=off go -C e2e test -count=1 -timeout 5m -run '^(TestBaseImagePins|TestRenovateFindsEveryPin|TestRenovateFindsToolchain|TestImageLabelSource|TestLintHoldsTheArchitecture|TestPipeline)$$' .
 	@$(MAKE) --no-print-directory lint
 
 # LINT_MODULES are the modules with Go code of ours (tools/* only pin tools).
@@ -95,10 +95,10 @@ lint: ## golangci-lint (pinned in tools/golangci, rules in .golangci.yml) on eve
 
 .PHONY: unit
 unit: ## Unit, fuzz-seed and integration tests with the race detector, in the workspace and per module; the CLI transcripts (e2e/cli).
-	go test -race -count=1 $(addsuffix /...,$(addprefix ./,$(MODULES)))
-	@for m in $(MODULES); do GOWORK=off go -C $$m test -count=1 ./... || exit 1; done
-	GOWORK=off go -C bench test -race -count=1 ./...
-	GOWORK=off go -C e2e test -count=1 ./cli/
+	go test -race -count=1 -timeout 10m $(addsuffix /...,$(addprefix ./,$(MODULES)))
+	@for m in $(MODULES); do GOWORK=off go -C $$m test -count=1 -timeout 5m ./... || exit 1; done
+	GOWORK=off go -C bench test -race -count=1 -timeout 5m ./...
+	GOWORK=off go -C e2e test -count=1 -timeout 5m ./cli/
 
 .PHONY: images
 images: ## Build hello:dev, hello:dev-scratch, calculator:dev, calculator:dev-alpine from source.
@@ -123,7 +123,7 @@ release-snapshot: ## The maintainers' main job: a full local release of HEAD int
 	$(BASES) scripts/release-snapshot.sh
 
 .PHONY: publish-local
-publish-local: ## Release rehearsal: the real goreleaser release of the tag at HEAD, images pushed to a registry on loopback (IMAGE_PREFIX, default localhost:5000/go-multistage).
+publish-local: deps ## Release rehearsal: the real goreleaser release of the tag at HEAD, images pushed to a registry on loopback (IMAGE_PREFIX, default localhost:5000/go-multistage).
 	scripts/publish-local.sh
 
 .PHONY: release-check
