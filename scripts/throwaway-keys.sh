@@ -46,11 +46,10 @@ if [ -z "$apk_key" ]; then
 	(umask 077 && openssl genrsa -out "$apk_key" 2048 2>/dev/null) || die "openssl genrsa failed"
 	printf 'export APK_SIGNING_KEY_FILE=%q\n' "$apk_key"
 fi
-# Always derived here, never taken from the caller, so that the key
-# checksums.txt lists is the public half of the key the packages are signed
-# with.
-pub=.release-keys/go-multistage.rsa.pub
-mkdir -p "$root/${pub%/*}"
-openssl rsa -in "$apk_key" -pubout -out "$root/$pub" 2>/dev/null ||
-	die "cannot read the apk signing key $apk_key"
-printf 'export APK_PUBLIC_KEY_FILE=%q\n' "$pub"
+# The public half is always derived by apk-key.sh, never taken from the
+# caller, so that the key checksums.txt lists is the public half of the key
+# the packages are signed with (release.yml runs the same script).
+lines=$(APK_SIGNING_KEY_FILE=$apk_key "$root/scripts/apk-key.sh" "$dir") || exit 1
+while IFS='=' read -r name value; do
+	[ "$name" = APK_PUBLIC_KEY_FILE ] && printf 'export APK_PUBLIC_KEY_FILE=%q\n' "$value"
+done <<<"$lines"
