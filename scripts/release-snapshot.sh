@@ -50,7 +50,7 @@ fi
 if [ -n "${ALPINE_IMAGE:-}" ] && [ -z "${ALPINE_PLATFORMS:-}" ] &&
 	platform=$(docker image inspect --format '{{.Os}}/{{.Architecture}}' "$ALPINE_IMAGE" 2>/dev/null); then
 	export ALPINE_PLATFORMS=$platform
-	note "ALPINE_IMAGE=$ALPINE_IMAGE is a local $platform image: alpine-based images for $platform only"
+	note "skipping the alpine-based images (hello, calculator-alpine) for every platform but $platform: ALPINE_IMAGE=$ALPINE_IMAGE is a local $platform image, and offline buildx finds no other platform of it (GoReleaser reports those as \"no platforms to build\"; make publish-local builds them all)"
 fi
 
 # Keyless signing needs GitHub's OIDC token: a snapshot signs checksums.txt

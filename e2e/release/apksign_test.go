@@ -271,7 +271,8 @@ type extraFile struct {
 // checkAPKKeyPublishing checks how the apk public key gets onto a release:
 // GoReleaser lists exactly it in checksums.txt (checksum.extra_files) and
 // uploads that same file once (release.extra_files), from the file
-// APK_PUBLIC_KEY_FILE names, which release.yml derives from the signing key;
+// APK_PUBLIC_KEY_FILE names, which release.yml derives from the signing key
+// with scripts/apk-key.sh;
 // no workflow step uploads release files behind GoReleaser's back (the key
 // would then be uploaded twice, or without checksums.txt vouching for it).
 func checkAPKKeyPublishing(goreleaserYAML, releaseYML []byte) []error {
@@ -302,9 +303,9 @@ func checkAPKKeyPublishing(goreleaserYAML, releaseYML []byte) []error {
 			if strings.Contains(step.Run, "gh release upload") || strings.Contains(step.Run, "gh release create") {
 				errs = append(errs, fmt.Errorf("release.yml: job %s, step %d (%s) uploads release files outside GoReleaser", name, i+1, cmp.Or(step.Name, firstLine(step.Run))))
 			}
-			if strings.Contains(step.Run, "pub=.release-keys/"+apkPublicKeyFile) &&
-				strings.Contains(step.Run, `-pubout -out "$pub"`) &&
-				strings.Contains(step.Run, `echo "APK_PUBLIC_KEY_FILE=$pub" >>"$GITHUB_ENV"`) {
+			// apk-key.sh derives the public half (TestGoReleaserUploadsAPKKey
+			// runs it) and prints APK_PUBLIC_KEY_FILE=... for $GITHUB_ENV.
+			if strings.HasPrefix(step.Run, "scripts/apk-key.sh ") && strings.HasSuffix(strings.TrimSpace(step.Run), `>>"$GITHUB_ENV"`) {
 				derived = true
 			}
 		}
@@ -341,10 +342,7 @@ func TestAPKKeyPublishedOnce(t *testing.T) {
 		return fmt.Sprintf("  extra_files:\n    - glob: '%s'\n      name_template: %s\n", glob, name)
 	}
 	good := "checksum:\n" + entry(keyGlob, apkPublicKeyFile) + "release:\n" + entry(keyGlob, apkPublicKeyFile)
-	deriving := "jobs:\n  release:\n    steps:\n      - run: |\n" +
-		"          pub=.release-keys/go-multistage.rsa.pub\n" +
-		"          openssl rsa -in \"$key\" -pubout -out \"$pub\"\n" +
-		"          echo \"APK_PUBLIC_KEY_FILE=$pub\" >>\"$GITHUB_ENV\"\n"
+	deriving := "jobs:\n  release:\n    steps:\n      - run: scripts/apk-key.sh \"$RUNNER_TEMP\" >>\"$GITHUB_ENV\"\n"
 	for _, tc := range []struct {
 		name             string
 		config, workflow string
@@ -357,6 +355,7 @@ func TestAPKKeyPublishedOnce(t *testing.T) {
 		{"a key of its own", "checksum:\n" + entry("keys/go-multistage.rsa.pub", apkPublicKeyFile) + "release:\n" + entry("keys/go-multistage.rsa.pub", apkPublicKeyFile), deriving, 2},
 		{"uploaded by the workflow too", good, deriving + "      - run: gh release upload \"$GITHUB_REF_NAME\" \"$RUNNER_TEMP/go-multistage.rsa.pub\"\n", 1},
 		{"not derived", good, "jobs:\n  release:\n    steps:\n      - run: echo\n", 1},
+		{"derived but not exported", good, "jobs:\n  release:\n    steps:\n      - run: scripts/apk-key.sh \"$RUNNER_TEMP\"\n", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if errs := checkAPKKeyPublishing([]byte(tc.config), []byte(tc.workflow)); len(errs) != tc.wantErrs {
