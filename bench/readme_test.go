@@ -5,8 +5,6 @@ package bench_test
 import (
 	"bytes"
 	"encoding/json"
-	"go/parser"
-	"go/token"
 	"maps"
 	"os"
 	"os/exec"
@@ -118,26 +116,6 @@ func TestReadmeLayoutPathsExist(t *testing.T) {
 	for _, m := range rows {
 		if _, err := os.Stat(filepath.FromSlash(m[1])); err != nil {
 			t.Errorf("README.md's layout names %s: %v", m[1], err)
-		}
-	}
-}
-
-// TestPackagesSayWhatTheyMustNotDo: every package of the module has one
-// doc comment, which says what the package must not do.
-func TestPackagesSayWhatTheyMustNotDo(t *testing.T) {
-	for dir, files := range modulePackages(t) {
-		var docs []string
-		for _, file := range files {
-			f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.PackageClauseOnly|parser.ParseComments)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if f.Doc != nil {
-				docs = append(docs, strings.Join(strings.Fields(f.Doc.Text()), " "))
-			}
-		}
-		if len(docs) != 1 || !strings.Contains(docs[0], "must not") {
-			t.Errorf("%s: want one package doc comment, saying what the package must not do; have %q", dir, docs)
 		}
 	}
 }

@@ -114,17 +114,3 @@ func TestReadmeLayoutListsEveryPackage(t *testing.T) {
 		}
 	}
 }
-
-// TestPackagesSayWhatTheyMustNotDo: every package of the module has one
-// doc comment, which says what the package must not do.
-func TestPackagesSayWhatTheyMustNotDo(t *testing.T) {
-	docs := packageDocs(t)
-	for _, dir := range slices.Sorted(maps.Keys(docs)) {
-		switch docs := docs[dir]; {
-		case len(docs) != 1:
-			t.Errorf("%s: %d package doc comments, want 1", dir, len(docs))
-		case !strings.Contains(docs[0], "must not"):
-			t.Errorf("%s: the package doc does not say what the package must not do:\n%s", dir, docs[0])
-		}
-	}
-}

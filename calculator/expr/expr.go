@@ -28,13 +28,11 @@
 // [MaxDigits], [MaxBits], [MaxLiteralBits] and [MaxWork], and a [Budget]
 // shared by several evaluations. A refusal is an [*Error] like any other.
 //
-// # What it must not do
+// # State
 //
-// It must not import fmt or reflect (.golangci.yml's depguard rule
-// calculator-lean): the calculator ships in a scratch image whose size is a
-// feature, and one Printf would link about 200 KB. It must not do I/O or
-// keep state between evaluations: everything comes in as the source and
-// [Options], and goes out as a [Value] or an [*Error].
+// Eval does no I/O and keeps no state between evaluations: everything comes
+// in as the source and [Options], and goes out as a [Value] or an [*Error],
+// so it may be called from several goroutines at once.
 package expr
 
 // Limits on what Eval accepts. Each is reported as an *Error naming it.
