@@ -287,37 +287,33 @@ func (h scratchHost) scratchRoot(t *testing.T) string {
 	return root
 }
 
-// TestRPMPackages checks each rpm's header: name, version, architecture,
-// license and every file with its mode, owner, time, config flag and digest.
+// TestRPMPackages checks each rpm as `rpm -qp` reads it: name, version,
+// architecture, license and every file with its mode, owner, time, config
+// flag and digest.
 func TestRPMPackages(t *testing.T) {
 	f := snapshot(t)
 	for _, pkg := range packagesOf(t, f, "rpm") {
 		t.Run(pkg.Name, func(t *testing.T) {
 			binary := pkg.id()
-			h, err := readRPMHeader(f.path(pkg))
+			p, err := queryRPM(f.path(pkg))
 			if err != nil {
 				t.Fatal(err)
 			}
-			for tag, want := range map[uint32]string{
-				rpmTagName:    binary,
-				rpmTagArch:    packageArch[pkg.Goarch],
-				rpmTagLicense: "MIT",
+			for tag, got := range map[string][2]string{
+				"name":    {p.name, binary},
+				"arch":    {p.arch, packageArch[pkg.Goarch]},
+				"license": {p.license, "MIT"},
 			} {
-				if got := h.str(tag); got != want {
-					t.Errorf("rpm tag %d = %q, want %q", tag, got, want)
+				if got[0] != got[1] {
+					t.Errorf("rpm %s %q, want %q", tag, got[0], got[1])
 				}
 			}
-			if v := h.str(rpmTagVersion) + "-" + h.str(rpmTagRelease); !strings.HasPrefix(v, rpmVersionPrefix(f.meta.Version)) {
+			if v := p.version + "-" + p.release; !strings.HasPrefix(v, rpmVersionPrefix(f.meta.Version)) {
 				t.Errorf("rpm version-release %q does not start with %q", v, rpmVersionPrefix(f.meta.Version))
 			}
-			files, err := h.files()
-			if err != nil {
-				t.Fatal(err)
-			}
 			wantFiles := packageFiles(binary, "rpm")
-			digests := h.strs(rpmTagFileDigests)
 			var names []string
-			for i, file := range files {
+			for _, file := range p.files {
 				names = append(names, file.path)
 				wf, ok := wantFiles[file.path]
 				if !ok {
@@ -336,10 +332,10 @@ func TestRPMPackages(t *testing.T) {
 				if isConfig != slices.Contains(configFiles(binary), file.path) {
 					t.Errorf("%s: config flag %v", file.path, isConfig)
 				}
-				if i < len(digests) && file.path == "/usr/bin/"+binary {
+				if file.path == "/usr/bin/"+binary {
 					sum := sha256.Sum256(releasedBinary(t, f, binary, pkg.Goarch))
-					if digests[i] != hex.EncodeToString(sum[:]) {
-						t.Errorf("%s: digest %s, want the archive binary's %x", file.path, digests[i], sum)
+					if file.digest != hex.EncodeToString(sum[:]) {
+						t.Errorf("%s: digest %s, want the archive binary's %x", file.path, file.digest, sum)
 					}
 				}
 			}
