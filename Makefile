@@ -50,7 +50,7 @@ $(addprefix build-,$(MODULES)): build-%:
 
 # Modules outside go.work: test and tool code whose dependencies must never
 # reach the products (tools/ is checked by building it, see release-check).
-SIDE_MODULES := e2e bench
+SIDE_MODULES := e2e bench tools/release
 
 # BASES picks the base images for image builds: the Dockerfiles' pinned public
 # bases, or local stand-ins on a machine that cannot pull them (STANDINS=1
@@ -96,7 +96,7 @@ lint: ## golangci-lint (pinned in tools/golangci, rules in .golangci.yml) on eve
 .PHONY: unit
 unit: ## Unit, fuzz-seed and integration tests with the race detector, once per module as it is released (GOWORK=off); the CLI transcripts (e2e/cli).
 	@for m in $(MODULES); do GOWORK=off go -C $$m test -race -count=1 -timeout 10m ./... || exit 1; done
-	GOWORK=off go -C bench test -race -count=1 -timeout 5m ./...
+	@for m in bench tools/release; do GOWORK=off go -C $$m test -race -count=1 -timeout 5m ./... || exit 1; done
 	GOWORK=off go -C e2e test -count=1 -timeout 5m ./cli/
 
 .PHONY: images
@@ -108,10 +108,10 @@ e2e: images ## End-to-end tests of the four images on a real Docker engine.
 	$(BASES) GOWORK=off go -C e2e test -count=1 -parallel 4 -timeout 20m .
 
 .PHONY: tag
-tag: ## Tag HEAD as release VERSION (v1.2.3, v1.3.0-rc.1) and every module in lockstep; pushes nothing.
+tag: ## Tag HEAD as release VERSION (v1.2.3, v1.3.0-rc.1, or a patch of an older line such as v1.1.9) and every module in lockstep (tools/release); pushes nothing.
 	@if [[ "$(origin VERSION)" != "command line" && "$(origin VERSION)" != "environment" ]]; then \
 		echo "usage: make tag VERSION=vMAJOR.MINOR.PATCH[-PRERELEASE]" >&2; exit 2; fi
-	scripts/tag.sh "$$VERSION"
+	scripts/release.sh tag "$$VERSION"
 
 .PHONY: deploy-test
 deploy-test: ## Deployment files: Kubernetes manifests checked offline, deploy/compose.yaml rolled on a real swarm.

@@ -17,6 +17,7 @@ var localScripts = []struct{ cmd, runBy, as string }{
 	{"scripts/release-goreleaser.sh release", "scripts/publish-local.sh", "scripts/release-goreleaser.sh release --clean"},
 	{"scripts/apk-key.sh", "scripts/throwaway-keys.sh", "scripts/apk-key.sh"},
 	{"scripts/image-digests.sh", "e2e/release/digests_test.go", `"image-digests.sh"`},
+	{"scripts/release.sh check", "scripts/publish-local.sh", "scripts/release.sh check \"$tag\""},
 }
 
 // readRepoFile returns a file of the repository by its slash path.

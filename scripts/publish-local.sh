@@ -55,9 +55,13 @@ current_tag() {
 	die "no git remote: GoReleaser reads the project's URL and dates from it; add one (a dummy URL is enough)"
 tag=${GORELEASER_CURRENT_TAG:-$(current_tag)}
 [ -n "$tag" ] || die "no release tag at HEAD: run make tag VERSION=vX.Y.Z first"
-git rev-parse -q --verify "refs/tags/$tag^{commit}" >/dev/null || die "tag $tag does not exist"
-[ "$(git rev-parse "$tag^{commit}")" = "$(git rev-parse HEAD)" ] || die "tag $tag is not at HEAD"
 export GORELEASER_CURRENT_TAG=$tag
+# The checks release.yml runs before it publishes, before anything starts
+# here: the tag and its module tags on HEAD, and which moving tags it moves.
+moves=$(scripts/release.sh check "$tag") || die "$tag is not releasable (above); nothing was pushed"
+while IFS= read -r line; do
+	export "${line?}"
+done <<<"$moves"
 
 scripts/docker-engine.sh start
 scripts/binfmt.sh start

@@ -11,7 +11,7 @@
 // module's root package).
 //
 // Other tests check the versioning scheme on throwaway repositories of their
-// own: scripts/tag.sh (make tag) and the tags it creates, and the version,
+// own: make tag (tools/release) and the tags it creates, and the version,
 // tags and changelog the pinned GoReleaser takes from them, and go install
 // and go get of a release from a local clone standing in for the forge; and
 // that one Go toolchain, go.work's, builds everything (TestToolchainPin).

@@ -79,7 +79,7 @@ func (f *forge) install(pkg string) string {
 	return filepath.Join(bin, name)
 }
 
-// TestGoInstall proves that a release made by scripts/tag.sh can be
+// TestGoInstall proves that a release made by make tag (tools/release) can be
 // installed and required with the go command, as users do, from a clone
 // standing in for the forge: go install at the version and at latest (a
 // newer candidate and a newer untagged commit exist), the version the

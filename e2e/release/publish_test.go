@@ -163,7 +163,7 @@ func (p *publishedRelease) makeKeyPair() ([]string, error) {
 
 // tagRelease replaces the clone's tags with a release candidate and then its
 // final release on the same commit, made as a maintainer makes them: with
-// scripts/tag.sh (make tag), which also tags the modules.
+// tools/release (make tag), which also tags the modules.
 func tagRelease(repo string) error {
 	tags, err := gitOut(repo, "tag", "--list")
 	if err != nil {
@@ -174,21 +174,23 @@ func tagRelease(repo string) error {
 			return err
 		}
 	}
-	env := []string{
-		"GIT_AUTHOR_NAME=release-e2e", "GIT_AUTHOR_EMAIL=release-e2e@localhost",
-		"GIT_COMMITTER_NAME=release-e2e", "GIT_COMMITTER_EMAIL=release-e2e@localhost",
-	}
 	for _, version := range []string{publishRC, publishTag} {
-		if _, err := command.New(filepath.Join(repo, "scripts", "tag.sh"), version).In(repo).Env(env...).Output(); err != nil {
+		if err := makeTag(repo, version); err != nil {
 			return err
 		}
 	}
 	for _, tag := range []string{"hello/" + publishTag, "calculator/" + publishTag} {
 		if _, err := gitOut(repo, "rev-parse", "-q", "--verify", "refs/tags/"+tag); err != nil {
-			return fmt.Errorf("scripts/tag.sh %s made no %s: %w", publishTag, tag, err)
+			return fmt.Errorf("make tag %s made no %s: %w", publishTag, tag, err)
 		}
 	}
 	return nil
+}
+
+// makeTag runs make tag VERSION=version in repo, as a maintainer does.
+func makeTag(repo, version string) error {
+	_, err := command.New("make", "--no-print-directory", "tag", "VERSION="+version).In(repo).Env(gitEnv...).Output()
+	return err
 }
 
 // runPublish runs scripts/publish-local.sh in repo with the arguments (for

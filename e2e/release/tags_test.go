@@ -116,7 +116,7 @@ func runVersionRelease(t *testing.T, goreleaser, repo, config string, snapshot b
 
 // TestGoReleaserTags proves the git: section of .goreleaser.yaml with the
 // pinned GoReleaser, on a throwaway clone whose history has releases made by
-// scripts/tag.sh (so module tags beside every release tag), a module tag of
+// make tag (tools/release) (so module tags beside every release tag), a module tag of
 // its own off the release line, candidates, and the promotion of a candidate
 // on its commit. At each step the version, the current and previous tag and
 // the changelog must be the expected ones, and the same as in a copy of the

@@ -28,6 +28,7 @@ type fakeGitHub struct {
 	order    []string          // asset names, in upload order
 	unknown  []string          // requests it does not serve
 	released bool              // the draft was published
+	latest   string            // make_latest of the publishing request
 }
 
 func (g *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -61,7 +62,14 @@ func (g *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out, _ := json.Marshal(map[string]any{"id": len(g.order), "name": name})
 		reply(http.StatusCreated, string(out))
 	case r.Method == http.MethodPatch && path == "/api/v3/"+repoPath+"/1":
-		g.released = true
+		var body struct {
+			MakeLatest string `json:"make_latest"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			reply(http.StatusBadRequest, `{"message":"Problems parsing JSON"}`)
+			return
+		}
+		g.released, g.latest = true, body.MakeLatest
 		reply(http.StatusOK, `{"id":1,"draft":false,"html_url":"http://`+r.Host+`/release"}`)
 	default:
 		if path != "/api/v3/rate_limit" { // GoReleaser carries on without it
@@ -102,17 +110,15 @@ func uploadConfig(t *testing.T, root, dir, api string) string {
 // step (release.yml's `release --clean`, minus the builds) against a
 // stand-in for GitHub's API on loopback, with the APK key handed over as
 // release.yml and the scripts hand it: scripts/throwaway-keys.sh derives the
-// public half from APK_SIGNING_KEY_FILE. The release must upload
+// public half from APK_SIGNING_KEY_FILE, and scripts/release.sh check sets
+// the moving-tag variables first. The release must upload
 // go-multistage.rsa.pub exactly once, byte for byte the derived key, and
-// checksums.txt, which lists that key with its SHA-256.
+// checksums.txt, which lists that key with its SHA-256, and be marked
+// latest. A patch of an older line, released after it, is not.
 func TestGoReleaserUploadsAPKKey(t *testing.T) {
 	t.Parallel() // before the build of GoReleaser, which may take minutes
 	root, goreleaser := pinnedGoReleaser(t)
 	tmp := t.TempDir()
-	gh := &fakeGitHub{uploads: map[string][]byte{}}
-	server := httptest.NewServer(gh)
-	defer server.Close()
-	config := uploadConfig(t, root, tmp, server.URL)
 	r := untaggedClone(t, root, filepath.Join(tmp, "repo"))
 	r.release("v1.2.3")
 
@@ -127,24 +133,37 @@ func TestGoReleaserUploadsAPKKey(t *testing.T) {
 	if _, err := command.New("openssl", "genrsa", "-out", signingKey, "2048").Output(); err != nil {
 		t.Fatal(err)
 	}
-	script := `set -eu; keys=$(scripts/throwaway-keys.sh "$1"); eval "$keys"; shift; exec "$@"`
-	args := []string{"-c", script, "run", keys, goreleaser, "release", "--clean", "--config", config}
-	out, err := command.New("bash", args...).In(r.dir).
-		OnlyEnv(withoutEnv(os.Environ(), "GORELEASER_CURRENT_TAG", "GORELEASER_PREVIOUS_TAG", "RELEASE_REHEARSAL", "APK_PUBLIC_KEY_FILE", "GITHUB_TOKEN", "GORELEASER_FORCE_TOKEN")...).
-		Env(gitEnv...).
-		Env("NO_COLOR=1", "GITHUB_TOKEN=fake-token", "APK_SIGNING_KEY_FILE="+signingKey, "COSIGN_KEY=unused").
-		Output()
-	if err != nil {
-		t.Fatalf("goreleaser release against the GitHub stand-in: %v\n%s", err, out)
+	upload := func(version string) *fakeGitHub {
+		t.Helper()
+		gh := &fakeGitHub{uploads: map[string][]byte{}}
+		server := httptest.NewServer(gh)
+		defer server.Close()
+		config := uploadConfig(t, root, t.TempDir(), server.URL)
+		script := `set -eu; keys=$(scripts/throwaway-keys.sh "$1"); eval "$keys"
+moves=$(scripts/release.sh check "$2"); export $moves; shift 2; exec "$@"`
+		args := []string{"-c", script, "run", keys, version, goreleaser, "release", "--clean", "--config", config}
+		out, err := command.New("bash", args...).In(r.dir).
+			OnlyEnv(withoutEnv(os.Environ(), "GORELEASER_CURRENT_TAG", "GORELEASER_PREVIOUS_TAG", "RELEASE_REHEARSAL", "APK_PUBLIC_KEY_FILE", "GITHUB_TOKEN", "GORELEASER_FORCE_TOKEN", "RELEASE_LATEST", "RELEASE_LINE_LATEST")...).
+			Env(gitEnv...).
+			Env("NO_COLOR=1", "GITHUB_TOKEN=fake-token", "APK_SIGNING_KEY_FILE="+signingKey, "COSIGN_KEY=unused", "GORELEASER_CURRENT_TAG="+version).
+			Output()
+		if err != nil {
+			t.Fatalf("goreleaser release of %s against the GitHub stand-in: %v\n%s", version, err, out)
+		}
+		gh.mu.Lock()
+		defer gh.mu.Unlock()
+		if len(gh.unknown) > 0 {
+			t.Errorf("GoReleaser called what the stand-in does not serve: %q", gh.unknown)
+		}
+		if !gh.released {
+			t.Error("the draft release was never published")
+		}
+		return gh
 	}
 
-	gh.mu.Lock()
-	defer gh.mu.Unlock()
-	if len(gh.unknown) > 0 {
-		t.Errorf("GoReleaser called what the stand-in does not serve: %q", gh.unknown)
-	}
-	if !gh.released {
-		t.Error("the draft release was never published")
+	gh := upload("v1.2.3")
+	if gh.latest != "true" {
+		t.Errorf("v1.2.3 published with make_latest %q, want true", gh.latest)
 	}
 	if n := countOf(gh.order, apkPublicKeyFile); n != 1 {
 		t.Fatalf("%s uploaded %d times, want once; uploads: %q", apkPublicKeyFile, n, gh.order)
@@ -171,6 +190,28 @@ func TestGoReleaserUploadsAPKKey(t *testing.T) {
 	if want := []string{"checksums.txt", apkPublicKeyFile}; !slices.Equal(slices.Sorted(slices.Values(gh.order)), want) {
 		t.Errorf("uploaded %q, want %q (nothing else is built here)", gh.order, want)
 	}
+
+	// v1.1.9 on a branch from v1.1.8's (older) commit, after v1.2.3.
+	r.olderLine("v1.1.8")
+	r.release("v1.1.9")
+	if gh := upload("v1.1.9"); gh.latest != "false" {
+		t.Errorf("v1.1.9 (older line) published with make_latest %q, want false", gh.latest)
+	}
+}
+
+// olderLine tags the parent of HEAD as release version (all its lockstep
+// tags, as if released long ago) and checks out a new branch from it whose
+// one commit holds HEAD's tree: the maintainer's backport of a fix to an
+// older line. The repository's scripts and tools stay those under test.
+func (r gitRepo) olderLine(version string) {
+	r.t.Helper()
+	parent := r.git("rev-parse", "HEAD~1")
+	for _, tag := range releaseTags(version, workModules(r.t, r.dir)) {
+		r.git("tag", "-a", "-m", "Release "+version, tag, parent)
+	}
+	tree := r.git("rev-parse", "HEAD^{tree}")
+	backport := r.git("commit-tree", tree, "-p", parent, "-m", "fix: backport to "+majorMinor(version))
+	r.git("checkout", "--quiet", "-b", "release-"+majorMinor(version), backport)
 }
 
 // countOf counts the elements of list equal to s.
