@@ -8,9 +8,9 @@
 //	hello healthcheck [flags]  exit 0 if the server's /healthz answers 200
 //	hello version              print build information
 //
-// main only wires the process to package cli: it ignores SIGPIPE, turns
-// SIGTERM and SIGINT into cli's stop context and exits with cli.Run's
-// code. It must not hold logic of its own, which only an exec'd binary
+// main only wires the process to package cli: it ignores SIGPIPE, hands
+// SIGTERM, SIGINT, SIGQUIT and SIGHUP to cli's stop context (cli.StopOn
+// says what each does) and exits with cli.Run's code. It must not hold logic of its own, which only an exec'd binary
 // could test.
 package main
 
@@ -29,8 +29,8 @@ func main() {
 	signal.Ignore(syscall.SIGPIPE)
 	// Caught from the start, so that an early SIGTERM still leads to a
 	// clean exit. The first starts a graceful shutdown, a second exits.
-	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGHUP)
 	ctx := cli.StopOn(context.Background(), signals)
 	os.Exit(cli.Run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }

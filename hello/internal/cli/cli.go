@@ -24,6 +24,7 @@ const (
 	ExitOK      = 0
 	ExitFailure = 1 // serving, shutting down or the health check failed
 	ExitUsage   = 2 // bad flags or environment
+	ExitQuit    = 3 // SIGQUIT: goroutine stacks on stderr, exit without draining
 )
 
 // Run runs the command line args (without the program's name), reading

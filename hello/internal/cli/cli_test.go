@@ -477,6 +477,60 @@ func TestStopOn(t *testing.T) {
 			t.Errorf("second signal = %v, want interrupt", stop.again)
 		}
 	})
+	t.Run("SIGHUP does not stop, it is handed on", func(t *testing.T) {
+		signals := make(chan os.Signal, 2)
+		ctx := StopOn(t.Context(), signals)
+		signals <- syscall.SIGHUP
+		select {
+		case sig := <-ignoredSignals(ctx):
+			if sig != syscall.SIGHUP {
+				t.Errorf("handed on %v, want hangup", sig)
+			}
+		case <-time.After(safeTimeout):
+			t.Fatal("SIGHUP was not handed on")
+		}
+		if ctx.Err() != nil {
+			t.Errorf("SIGHUP stopped the context: %v", context.Cause(ctx))
+		}
+	})
+	t.Run("SIGQUIT first is urgent at once", func(t *testing.T) {
+		signals := make(chan os.Signal, 1)
+		ctx := StopOn(t.Context(), signals)
+		signals <- syscall.SIGQUIT
+		<-ctx.Done()
+		var stop *stopSignal
+		if !errors.As(context.Cause(ctx), &stop) {
+			t.Fatalf("cause = %v, want the signal", context.Cause(ctx))
+		}
+		select {
+		case <-stop.urgent:
+		default:
+			t.Fatal("SIGQUIT did not make the stop urgent")
+		}
+		if !stop.quit() {
+			t.Error("quit() = false after SIGQUIT")
+		}
+	})
+	t.Run("SIGQUIT second", func(t *testing.T) {
+		signals := make(chan os.Signal, 2)
+		ctx := StopOn(t.Context(), signals)
+		signals <- syscall.SIGTERM
+		<-ctx.Done()
+		var stop *stopSignal
+		errors.As(context.Cause(ctx), &stop)
+		if stop == nil || stop.quit() {
+			t.Fatalf("after SIGTERM: cause %v, quit %t", context.Cause(ctx), stop != nil && stop.quit())
+		}
+		signals <- syscall.SIGQUIT
+		select {
+		case <-stop.urgent:
+		case <-time.After(safeTimeout):
+			t.Fatal("SIGQUIT did not make the stop urgent")
+		}
+		if !stop.quit() {
+			t.Error("quit() = false after SIGQUIT")
+		}
+	})
 	t.Run("parent ends", func(t *testing.T) {
 		parent, cancel := context.WithCancel(t.Context())
 		ctx := StopOn(parent, make(chan os.Signal))

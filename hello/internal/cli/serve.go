@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime"
 	"time"
 
 	"github.com/go-multistage/multistage/hello/internal/buildinfo"
@@ -60,6 +62,8 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) int
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(serving) }()
 
+	go logIgnored(serving, logger, ignoredSignals(ctx))
+
 	select {
 	case err := <-done:
 		return exitCode(err)
@@ -67,20 +71,70 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) int
 	}
 	var urgent <-chan struct{}
 	var stop *stopSignal
-	if errors.As(context.Cause(ctx), &stop) {
+	switch {
+	case errors.As(context.Cause(ctx), &stop) && stop.quit() && stop.sig == stop.again:
+		// SIGQUIT first: no shutdown, the dump and the exit.
+	case stop != nil:
 		logger.Info("signal received, shutting down", "signal", stop.sig.String())
 		urgent = stop.urgent
-	} else {
+		shutdown()
+	default:
 		logger.Info("stop requested, shutting down", "cause", context.Cause(ctx).Error())
+		shutdown()
 	}
-	shutdown()
+	if urgent != nil || stop == nil {
+		select {
+		case err := <-done:
+			return exitCode(err)
+		case <-urgent:
+		}
+	}
+	flushTimeout = logFlushTimeoutForced
+	if stop.quit() {
+		writeStacks(stderr, stackWriteTimeout)
+		logger.Warn("SIGQUIT received, goroutine stacks written to stderr, exiting without draining",
+			"signal", stop.again.String(), "connections_cut", srv.OpenConnections())
+		return ExitQuit
+	}
+	logger.Warn("second signal received, exiting without draining",
+		"signal", stop.again.String(), "connections_cut", srv.OpenConnections())
+	return ExitFailure
+}
+
+// logIgnored logs each signal received on signals (SIGHUP, see [StopOn])
+// until ctx is done.
+func logIgnored(ctx context.Context, logger *slog.Logger, signals <-chan os.Signal) {
+	for {
+		select {
+		case sig := <-signals:
+			logger.Info("signal ignored: hello has nothing to reload; SIGTERM stops it", "signal", sig.String())
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// stackWriteTimeout bounds the goroutine dump: a stalled stderr must not
+// hold the exit.
+const stackWriteTimeout = time.Second
+
+// writeStacks writes the stack of every goroutine to w, as the Go runtime
+// does on SIGQUIT, waiting at most timeout for w to take it.
+func writeStacks(w io.Writer, timeout time.Duration) {
+	buf := make([]byte, 1<<20)
+	n := runtime.Stack(buf, true)
+	for n == len(buf) && len(buf) < 64<<20 {
+		buf = make([]byte, 2*len(buf))
+		n = runtime.Stack(buf, true)
+	}
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		_, _ = w.Write(buf[:n])
+	}()
 	select {
-	case err := <-done:
-		return exitCode(err)
-	case <-urgent:
-		logger.Warn("second signal received, exiting without draining", "signal", stop.again.String())
-		flushTimeout = logFlushTimeoutForced
-		return ExitFailure
+	case <-written:
+	case <-time.After(timeout):
 	}
 }
 

@@ -105,6 +105,9 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
+// OpenConnections returns the number of client connections open now.
+func (s *Server) OpenConnections() int { return s.conns.open() }
+
 // Handler returns the server's HTTP handler, with all middleware.
 func (s *Server) Handler() http.Handler { return s.http.Handler }
 
