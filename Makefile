@@ -74,7 +74,7 @@ check: ## gofmt, go vet, go.mod tidiness for every module, the one pinned Go too
 	@for m in $(MODULES) $(SIDE_MODULES) tools/vuln tools/vulndb tools/golangci; do GOWORK=off go -C $$m mod tidy -diff || { echo "$$m: run go mod tidy"; exit 1; }; done
 	GOWORK=off go -C e2e test -count=1 -timeout 5m -run '^TestToolchain' ./release/
 	GOWORK=off go -C e2e test -count=1 -timeout 5m ./internal/...
-	GOWORK=off go -C e2e test -count=1 -timeout 5m -run '^(TestBaseImagePins|TestRenovateFindsEveryPin|TestRenovateFindsToolchain|TestImageLabelSource|TestLintHoldsTheArchitecture|TestPipeline)$$' .
+	GOWORK=off go -C e2e test -count=1 -timeout 5m -run '^(TestBaseImagePins|TestRenovateFindsEveryPin|TestRenovateFindsToolchain|TestDependabotCoversEveryModule|TestImageLabelSource|TestLintHoldsTheArchitecture|TestPipeline)$$' .
 	@$(MAKE) --no-print-directory lint
 
 # LINT_MODULES are the modules with Go code of ours (tools/* only pin tools).

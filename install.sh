@@ -13,6 +13,10 @@
 # partial binary. Any failure stops it with a message and a non-zero exit,
 # leaving nothing behind. Run `sh install.sh -h` for the options.
 #
+# Downloads from https URLs (GitHub's, by default) stay on https: a redirect
+# to plain http is refused. Plain http is used only for a mirror named so
+# (--base-url http://..., --releases-url http://...).
+#
 # POSIX sh (dash, busybox sh, bash); needs curl or wget, tar, gzip and
 # sha256sum (or shasum, or openssl).
 set -eu
@@ -34,7 +38,8 @@ Options:
   -v VERSION        release to install, as 1.2.3 or v1.2.3 (default: latest)
   --base-url URL    download release files from URL/vX.Y.Z/FILE instead of
                     https://github.com/$REPOSITORY/releases/download
-                    (mirrors, air-gapped installs); needs -v
+                    (mirrors, air-gapped installs); needs -v. Plain http
+                    only when URL starts with http://
   --releases-url URL
                     GitHub-style releases page to ask for the latest release
                     (URL/latest) and download from (URL/download); default
@@ -47,7 +52,8 @@ Options:
                     transparency log (mirrors that re-sign, tests)
   -h, --help        print this help
 
-The archive's SHA-256 is always checked. The signature of checksums.txt is
+Downloads from https URLs never follow a redirect to plain http. The
+archive's SHA-256 is always checked. The signature of checksums.txt is
 checked when cosign is on PATH, and then a missing or bad signature is an error.
 EOF
 }
@@ -95,11 +101,28 @@ wget_timeout() {
 	if wget --help 2>&1 | grep -q -- '-T'; then echo '-T 30'; fi
 }
 
+# protocols URL: what curl may use to fetch URL, redirects included (--proto
+# also limits them): https only, unless URL itself is plain http, a mirror
+# named so with --base-url or --releases-url.
+protocols() {
+	case $1 in
+	[Hh][Tt][Tt][Pp]://*) echo '=https,http' ;;
+	*) echo '=https' ;;
+	esac
+}
+
+# downgraded URL: whether the response headers on stdin (wget -S, which has
+# no --proto) redirect URL, an https-only one, to plain http.
+downgraded() {
+	[ "$(protocols "$1")" = '=https' ] || return 1
+	tr -d '\r' | grep -Eiq '^ *location: *http://'
+}
+
 # download URL FILE: fetch URL into FILE, failing on any HTTP error.
 download() {
 	if command -v curl >/dev/null 2>&1; then
 		# A stalled server (under 1 byte/s for 30 s) is an error, not a hang.
-		code=$(curl -sSL --proto '=https,http' --retry 2 --connect-timeout 30 --speed-limit 1 --speed-time 30 \
+		code=$(curl -sSL --proto "$(protocols "$1")" --retry 2 --connect-timeout 30 --speed-limit 1 --speed-time 30 \
 			-o "$2" -w '%{http_code}' "$1") || code=${code:-000}
 		case $code in
 		200) return 0 ;;
@@ -110,9 +133,18 @@ download() {
 	fi
 	if command -v wget >/dev/null 2>&1; then
 		# shellcheck disable=SC2046 # wget_timeout is zero or two words
-		wget -q $(wget_timeout) -O "$2" "$1" && return 0
-		log "cannot download $1 (wget failed: not found, or no answer)"
-		return 1
+		if ! wget -S -q $(wget_timeout) -O "$2" "$1" 2>"$2.headers"; then
+			rm -f "$2.headers"
+			log "cannot download $1 (wget failed: not found, or no answer)"
+			return 1
+		fi
+		if downgraded "$1" <"$2.headers"; then
+			rm -f "$2" "$2.headers"
+			log "cannot download $1 (it redirected to plain http)"
+			return 1
+		fi
+		rm -f "$2.headers"
+		return 0
 	fi
 	die "neither curl nor wget is installed"
 }
@@ -121,12 +153,16 @@ download() {
 # where RELEASES_URL/latest redirects (RELEASES_URL/tag/vX.Y.Z).
 latest_version() {
 	if command -v curl >/dev/null 2>&1; then
-		url=$(curl -sSL --proto '=https,http' --connect-timeout 30 --max-time 120 -o /dev/null -w '%{url_effective}' "$1/latest") ||
+		url=$(curl -sSL --proto "$(protocols "$1")" --connect-timeout 30 --max-time 120 -o /dev/null -w '%{url_effective}' "$1/latest") ||
 			die "cannot ask $1/latest for the latest release"
 	elif command -v wget >/dev/null 2>&1; then
 		# wget prints the redirects it follows; the last Location wins.
 		# shellcheck disable=SC2046 # wget_timeout is zero or two words
-		url=$(wget -S $(wget_timeout) -O /dev/null "$1/latest" 2>&1 | tr -d '\r' | sed -n 's/^ *[Ll]ocation: *\([^ ]*\).*/\1/p' | tail -n 1)
+		headers=$(wget -S $(wget_timeout) -O /dev/null "$1/latest" 2>&1 | tr -d '\r')
+		if printf '%s\n' "$headers" | downgraded "$1"; then
+			die "cannot ask $1/latest for the latest release (it redirected to plain http)"
+		fi
+		url=$(printf '%s\n' "$headers" | sed -n 's/^ *[Ll]ocation: *\([^ ]*\).*/\1/p' | tail -n 1)
 	else
 		die "neither curl nor wget is installed"
 	fi

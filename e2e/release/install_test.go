@@ -32,6 +32,10 @@ type installRun struct {
 	setarch string   // run under `setarch ARCH` (the real uname -m then prints ARCH), or ""
 	args    []string // install.sh's arguments
 	cosign  string   // a cosign binary to put on PATH, or ""
+	// fake, when set, is the program put on PATH as fetcher instead of
+	// the host's.
+	fake string
+	env  []string // more environment variables (NAME=value)
 	// interrupt, when not nil, makes the run send SIGINT to install.sh's
 	// process group (as Ctrl-C does) once it yields.
 	interrupt <-chan struct{}
@@ -274,7 +278,7 @@ func runInstall(t *testing.T, script []byte, r installRun) installResult {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...) //nolint:forbidigo // its own process group, which the interrupt case signals
 	cmd.Dir = dir
 	cmd.Stdin = bytes.NewReader(script)
-	cmd.Env = []string{"PATH=" + path, "TMPDIR=" + res.tmpdir, "HOME=" + dir}
+	cmd.Env = append([]string{"PATH=" + path, "TMPDIR=" + res.tmpdir, "HOME=" + dir}, r.env...)
 	var stderr bytes.Buffer
 	cmd.Stdout = &stderr
 	cmd.Stderr = &stderr
@@ -334,8 +338,13 @@ func toolbox(t *testing.T, r installRun) string {
 		}
 	} else {
 		link("sh", host(r.shell))
-		for _, tool := range []string{"mktemp", "rm", "mkdir", "cp", "chmod", "mv", "tar", "gzip", "awk", "sed", "grep", "tr", "tail", "cat", "sha256sum", r.fetcher} {
+		for _, tool := range []string{"mktemp", "rm", "mkdir", "cp", "chmod", "mv", "tar", "gzip", "awk", "sed", "grep", "tr", "tail", "cat", "sha256sum"} {
 			link(tool, host(tool))
+		}
+		if r.fake != "" {
+			link(r.fetcher, r.fake)
+		} else {
+			link(r.fetcher, host(r.fetcher))
 		}
 	}
 	if r.cosign != "" {

@@ -143,7 +143,7 @@ const keyPassword = "rehearsal-only"
 // it to publish-local.sh.
 func (p *publishedRelease) makeKeyPair() ([]string, error) {
 	var err error
-	if p.cosign, err = command.New("go", "-C", filepath.Join(p.repo, "tools", "cosign"), "tool", "-n", "cosign").Env("GOWORK=off").Output(); err != nil {
+	if p.cosign, err = command.New("go", "-C", filepath.Join(p.repo, "tools", "cosign"), "tool", "-n", "cosign").Env("GOWORK=off").Timeout(20 * time.Minute).Output(); err != nil {
 		return nil, fmt.Errorf("building the pinned cosign: %w", err)
 	}
 	dir := filepath.Join(pubRoot, "keys")
