@@ -253,6 +253,19 @@ func unixTime(d int64) time.Time {
 	return time.Unix(0, d)
 }
 
+// CloseWrite shuts down the writing side of the connection, as
+// *net.TCPConn does. net/http ends its own error responses (431 for
+// oversized headers, 400, ...) with it and a short wait, so that a client
+// still sending reads the response and then the end of the stream, not a
+// reset; it finds the method by a type assertion on the connection, so the
+// wrapper must have it.
+func (c *trackedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
 // interrupt makes a silent connection's pending read fail, so that
 // net/http closes it.
 func (c *trackedConn) interrupt() {
