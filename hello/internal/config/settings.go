@@ -94,7 +94,7 @@ var serveSettings = []setting{
 		Help: "largest request header section accepted (larger: 431)",
 		bind: ints(func(c *Config) *int { return &c.MaxHeaderBytes }, minMaxHeaderBytes, maxMaxHeaderBytes)},
 	{Flag: "max-connections", Env: envPrefix + "MAX_CONNECTIONS", Arg: "n", Default: strconv.Itoa(defaultMaxConnections),
-		Help: "most client connections open at once; at the cap the longest-silent one is closed, or new ones wait",
+		Help: "most client connections open at once (at most the file descriptor limit minus 32); at the cap the longest-silent one, else the longest-stuck one, is closed, or new ones wait",
 		bind: ints(func(c *Config) *int { return &c.MaxConnections }, 1, maxMaxConnections)},
 	{Flag: "access-log", Env: envPrefix + "ACCESS_LOG", Default: "true",
 		Help: "write one JSON line per request to stdout",

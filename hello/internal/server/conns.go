@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -54,6 +55,12 @@ type tracker struct {
 
 	// epoch starts the tracker's clock, [tracker.now].
 	epoch time.Time
+
+	// What the cap did, for its warning (see [tracker.full]).
+	evictedSilent, evictedSlow, fdExhausted atomic.Int64
+	// onFull, if set, is called when a new connection finds the cap
+	// reached or the process out of file descriptors.
+	onFull func()
 }
 
 func newTracker(limit int) *tracker {
@@ -83,8 +90,13 @@ type trackedConn struct {
 	// tracker's clock.
 	since atomic.Int64
 	// got is set when bytes arrive while the connection is new or idle:
-	// a request has begun.
-	got atomic.Bool
+	// a request has begun; begun is when, on the tracker's clock.
+	got   atomic.Bool
+	begun atomic.Int64
+	// handled is when the handler of the current request returned, on the
+	// tracker's clock; 0 while it runs or before. net/http may still read
+	// the rest of the request's body after that.
+	handled atomic.Int64
 	// interrupted is set when shutdown or the cap asks the connection to
 	// close by making its pending read time out.
 	interrupted atomic.Bool
@@ -116,6 +128,7 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 	for {
 		n, err := c.Conn.Read(p)
 		if n > 0 && !c.got.Load() {
+			c.begun.Store(c.t.now())
 			c.got.Store(true)
 		}
 		if err == nil || n > 0 || !errors.Is(err, os.ErrDeadlineExceeded) || !c.rearmRead() {
@@ -145,6 +158,7 @@ func (c *trackedConn) rearmRead() bool {
 				return false // silent: close
 			}
 			// The next request had arrived, unread: it has begun.
+			c.begun.Store(c.t.now())
 			c.got.Store(true)
 		}
 		c.interrupted.Store(false)
@@ -294,6 +308,7 @@ func (t *tracker) connState(nc net.Conn, state http.ConnState) {
 		c.state.Store(connActive)
 	case http.StateIdle:
 		c.req.Store(nil)
+		c.handled.Store(0)
 		c.since.Store(t.now())
 		c.got.Store(false)
 		c.state.Store(connIdle)
@@ -355,7 +370,62 @@ func (t *tracker) evictIdle() bool {
 		return false
 	}
 	oldest.interrupt()
+	t.evictedSilent.Add(1)
 	return true
+}
+
+// slowAfter is how long a request must have been stuck before the cap may
+// close its connection to make room: its headers begun but not complete,
+// or its body still expected after the response. A trickling or stalled
+// client then loses its place to new clients (and the health checks)
+// instead of holding it until the header or read timeout.
+const slowAfter = 250 * time.Millisecond
+
+// stuck returns for how long the connection's request has made no
+// progress a handler could use, as of now: since its first byte while its
+// headers are incomplete, or since its handler returned while net/http
+// waits for the rest of its body. It is 0 for every other connection.
+func (c *trackedConn) stuck(now int64) int64 {
+	switch c.state.Load() {
+	case connNew, connIdle:
+		if c.got.Load() {
+			return now - c.begun.Load()
+		}
+	case connActive:
+		if h := c.handled.Load(); h != 0 {
+			return now - h
+		}
+	}
+	return 0
+}
+
+// evictSlow closes the connection whose request has been stuck the
+// longest, if for at least slowAfter, and reports whether it found one.
+func (t *tracker) evictSlow() bool {
+	now := t.now()
+	t.mu.Lock()
+	var worst *trackedConn
+	var most int64
+	for c := range t.conns {
+		if d := c.stuck(now); d >= int64(slowAfter) && d > most && !c.interrupted.Load() {
+			worst, most = c, d
+		}
+	}
+	t.mu.Unlock()
+	if worst == nil {
+		return false
+	}
+	worst.interrupted.Store(true)
+	_ = worst.Close() // net/http's read fails and it forgets the connection
+	t.evictedSlow.Add(1)
+	return true
+}
+
+// makeRoom closes one connection to make room for a new one: the one
+// silent the longest, or else the one stuck the longest. It reports
+// whether it closed one.
+func (t *tracker) makeRoom() bool {
+	return t.evictIdle() || t.evictSlow()
 }
 
 // listener wraps the server's listener: it hands out tracked connections,
@@ -380,24 +450,63 @@ func newListener(ln net.Listener, t *tracker) *listener {
 const capRecheck = 10 * time.Millisecond
 
 // Accept waits until the cap allows one more connection, then accepts it.
+// When the process runs out of file descriptors, it makes room as at the
+// cap and tries again, so that new clients and the health checks are not
+// locked out until an idle connection times out.
 func (l *listener) Accept() (net.Conn, error) {
-	for l.t.open() >= l.t.max {
-		l.t.evictIdle()
-		select {
-		case <-l.t.freed:
-		case <-time.After(capRecheck):
-		case <-l.closed:
-			return nil, net.ErrClosed
+	for {
+		if err := l.waitForRoom(); err != nil {
+			return nil, err
+		}
+		nc, err := l.Listener.Accept()
+		if err == nil {
+			c := &trackedConn{Conn: nc, t: l.t}
+			c.since.Store(l.t.now())
+			l.t.add(c)
+			return c, nil
+		}
+		if !errors.Is(err, syscall.EMFILE) && !errors.Is(err, syscall.ENFILE) {
+			return nil, err
+		}
+		l.t.fdExhausted.Add(1)
+		l.t.full()
+		l.t.makeRoom()
+		if err := l.pause(); err != nil {
+			return nil, err
 		}
 	}
-	nc, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+}
+
+// waitForRoom returns once fewer connections than the cap are open,
+// closing silent or stuck ones to make room.
+func (l *listener) waitForRoom() error {
+	for l.t.open() >= l.t.max {
+		l.t.full()
+		l.t.makeRoom() // its close wakes the pause, through freed
+		if err := l.pause(); err != nil {
+			return err
+		}
 	}
-	c := &trackedConn{Conn: nc, t: l.t}
-	c.since.Store(l.t.now())
-	l.t.add(c)
-	return c, nil
+	return nil
+}
+
+// pause waits until a connection closes, capRecheck passes or the listener
+// closes.
+func (l *listener) pause() error {
+	select {
+	case <-l.t.freed:
+	case <-time.After(capRecheck):
+	case <-l.closed:
+		return net.ErrClosed
+	}
+	return nil
+}
+
+// full tells onFull that a new connection found no room.
+func (t *tracker) full() {
+	if t.onFull != nil {
+		t.onFull()
+	}
 }
 
 // Close closes the listener once; later calls return the first result.

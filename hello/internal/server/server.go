@@ -68,6 +68,8 @@ type Server struct {
 	draining atomic.Bool
 	// conns tracks the client connections.
 	conns *tracker
+	// lastFullWarn is when warnFull last logged, on conns' clock.
+	lastFullWarn atomic.Int64
 
 	versionBody []byte
 }
@@ -84,7 +86,8 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	s := &Server{cfg: cfg, log: logger, conns: newTracker(cfg.MaxConnections)}
+	s := &Server{cfg: cfg, log: logger, conns: newTracker(connectionCap(cfg.MaxConnections, logger))}
+	s.conns.onFull = s.warnFull
 	s.versionBody, err = jsonBody(cfg.Build)
 	if err != nil {
 		return nil, fmt.Errorf("server: encode build info: %w", err)
@@ -105,6 +108,39 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
+// connectionCap returns the cap the server enforces: limit, or less where
+// the file descriptor limit would not allow that many connections, which
+// it then logs.
+func connectionCap(limit int, logger *slog.Logger) int {
+	nofile, known := fileLimit()
+	fitted := fitCap(limit, nofile, known)
+	if fitted < limit {
+		logger.Warn("connection cap lowered to fit the file descriptor limit",
+			"max_connections", limit, "effective", fitted, "nofile", nofile, "reserved", fdReserve)
+	}
+	return fitted
+}
+
+// fullWarnEvery is the least time between two "connection cap reached"
+// warnings.
+const fullWarnEvery = 10 * time.Second
+
+// warnFull logs that new connections find the cap reached, or the process
+// out of file descriptors, at most once per fullWarnEvery, with what the
+// cap has done since the server started.
+func (s *Server) warnFull() {
+	now := s.conns.now()
+	last := s.lastFullWarn.Load()
+	if last != 0 && now-last < int64(fullWarnEvery) || !s.lastFullWarn.CompareAndSwap(last, now) {
+		return
+	}
+	t := s.conns
+	s.log.Warn("connection cap reached, making room",
+		"open", t.open(), "max_connections", t.max,
+		"closed_silent_total", t.evictedSilent.Load(), "closed_stuck_total", t.evictedSlow.Load(),
+		"out_of_file_descriptors_total", t.fdExhausted.Load())
+}
+
 // OpenConnections returns the number of client connections open now.
 func (s *Server) OpenConnections() int { return s.conns.open() }
 
@@ -123,13 +159,17 @@ func (s *Server) Handler() http.Handler { return s.http.Handler }
 // cut off at shutdown.
 func (s *Server) connectionControl(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if c, ok := r.Context().Value(connKey{}).(*trackedConn); ok {
+		c, _ := r.Context().Value(connKey{}).(*trackedConn)
+		if c != nil {
 			c.req.Store(r)
 		}
 		if s.draining.Load() || len(r.TransferEncoding) > 0 {
 			w.Header()["Connection"] = connectionClose
 		}
 		next.ServeHTTP(w, r)
+		if c != nil {
+			c.handled.Store(c.t.now()) // what follows is net/http's: the cap may cut it when stuck
+		}
 	})
 }
 
