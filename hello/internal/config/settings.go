@@ -110,7 +110,7 @@ var serveSettings = []setting{
 // healthcheckSettings are the settings of "hello healthcheck".
 var healthcheckSettings = []setting{
 	{Flag: "addr", Env: envPrefix + "ADDR", Arg: "address", Default: defaultAddr,
-		Help: "the server's listen address; GET /healthz is sent to it (an unspecified host means loopback)",
+		Help: "the server's listen address; GET /healthz is sent to it (a wildcard host means 127.0.0.1 and [::1])",
 		bind: func(c *Config) value { return &addrValue{p: &c.Addr, minPort: 1} }},
 	{Flag: "timeout", Env: envPrefix + "HEALTHCHECK_TIMEOUT", Arg: "duration", Default: "2s",
 		Help: "time allowed for the whole probe",
