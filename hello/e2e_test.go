@@ -428,9 +428,14 @@ func TestHealthcheck(t *testing.T) {
 		{"live server by flag", nil, []string{"healthcheck", "-addr", live.addr}, 0, "healthy"},
 		{"live server by HELLO_ADDR", []string{"HELLO_ADDR=" + live.addr}, []string{"healthcheck"}, 0, "healthy"},
 		{"listen address with unspecified host", []string{"HELLO_ADDR=:" + port}, []string{"healthcheck"}, 0, "healthy"},
+		{"IPv6 wildcard, server on 127.0.0.1 only", []string{"HELLO_ADDR=[::]:" + port}, []string{"healthcheck"}, 0, "healthy"},
+		{"IPv4 wildcard", nil, []string{"healthcheck", "-addr", "0.0.0.0:" + port}, 0, "healthy"},
+		{"host name", nil, []string{"healthcheck", "-addr", "localhost:" + port}, 0, "healthy"},
 		{"dead port", nil, []string{"healthcheck", "-addr", deadAddr}, 1, "connection refused"},
 		{"503", nil, []string{"healthcheck", "-addr", strings.TrimPrefix(unavailable.URL, "http://")}, 1, "status 503"},
-		{"bad address", nil, []string{"healthcheck", "-addr", "nonsense"}, 2, "host:port"},
+		{"bad address: 1, not 2, which Docker reserves", nil, []string{"healthcheck", "-addr", "nonsense"}, 1, "host:port"},
+		{"unknown flag", nil, []string{"healthcheck", "-bogus"}, 1, "-bogus"},
+		{"help", nil, []string{"healthcheck", "-h"}, 1, "Usage:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

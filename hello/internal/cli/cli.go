@@ -19,11 +19,13 @@ import (
 	"github.com/go-multistage/multistage/hello/internal/probe"
 )
 
-// Exit codes.
+// Exit codes. "hello healthcheck" exits only ExitOK (healthy) or
+// ExitFailure (anything else, bad flags and -h included): Docker reserves
+// 2 for health checks.
 const (
 	ExitOK      = 0
 	ExitFailure = 1 // serving, shutting down or the health check failed
-	ExitUsage   = 2 // bad flags or environment
+	ExitUsage   = 2 // bad flags or environment, but for healthcheck
 )
 
 // Run runs the command line args (without the program's name), reading
@@ -37,6 +39,8 @@ const (
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	cmd, cfg, err := config.Parse(args, getenv, stderr)
 	switch {
+	case err != nil && cmd == config.Healthcheck:
+		return ExitFailure // not healthy; Parse has printed the usage or the problem
 	case errors.Is(err, config.ErrHelp):
 		return ExitOK
 	case err != nil:

@@ -117,9 +117,6 @@ func TestRunUsageErrors(t *testing.T) {
 		{"bad environment value", map[string]string{"HELLO_READ_TIMEOUT": "soon"}, nil, "HELLO_READ_TIMEOUT"},
 		{"environment out of range", map[string]string{"HELLO_MAX_HEADER_BYTES": "1"}, nil, "HELLO_MAX_HEADER_BYTES"},
 		{"stray argument", nil, []string{"serve"}, `unexpected argument "serve"`},
-		{"healthcheck port 0", nil, []string{"healthcheck", "-addr", "127.0.0.1:0"}, "-addr"},
-		{"healthcheck bad environment", map[string]string{"HELLO_HEALTHCHECK_TIMEOUT": "never"}, []string{"healthcheck"}, "HELLO_HEALTHCHECK_TIMEOUT"},
-		{"serve flag on healthcheck", nil, []string{"healthcheck", "-access-log"}, "-access-log"},
 		{"version with arguments", nil, []string{"version", "now"}, `unexpected argument "now"`},
 		{"flag on version", nil, []string{"version", "-addr", ":80"}, "-addr"},
 	}
@@ -139,22 +136,57 @@ func TestRunUsageErrors(t *testing.T) {
 	}
 }
 
+// TestRunHealthcheckUsageErrorsExit1: whatever goes wrong with its
+// command line, "hello healthcheck" exits 1, never 2, which Docker
+// reserves; the problem is on stderr, naming the flag or variable.
+func TestRunHealthcheckUsageErrorsExit1(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string // in stderr
+	}{
+		{"unknown flag", nil, []string{"-bogus"}, "-bogus"},
+		{"bad flag value", nil, []string{"-timeout", "soon"}, "-timeout"},
+		{"port 0", nil, []string{"-addr", "127.0.0.1:0"}, "-addr"},
+		{"not an address", nil, []string{"-addr", "nonsense"}, "host:port"},
+		{"bad environment", map[string]string{"HELLO_HEALTHCHECK_TIMEOUT": "never"}, nil, "HELLO_HEALTHCHECK_TIMEOUT"},
+		{"bad HELLO_ADDR", map[string]string{"HELLO_ADDR": "nonsense"}, nil, "HELLO_ADDR"},
+		{"serve flag", nil, []string{"-access-log"}, "-access-log"},
+		{"-version", nil, []string{"-version"}, "-version"},
+		{"stray argument", nil, []string{"now"}, `unexpected argument "now"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, tt.env, append([]string{"healthcheck"}, tt.args...)...)
+			if code != ExitFailure {
+				t.Errorf("exit code = %d, want %d", code, ExitFailure)
+			}
+			if !strings.Contains(stderr, tt.want) || stdout != "" {
+				t.Errorf("stderr %q does not name %q, or stdout is not empty: %q", stderr, tt.want, stdout)
+			}
+		})
+	}
+}
+
 func TestRunHelp(t *testing.T) {
 	tests := []struct {
-		args []string
-		want []string // in stderr
+		args     []string
+		wantCode int
+		want     []string // in stderr
 	}{
-		{[]string{"-h"}, []string{"hello healthcheck [flags]", "-trusted-proxies CIDRs", "env HELLO_ADDR"}},
-		{[]string{"-help"}, []string{"-version"}},
-		{[]string{"--help"}, []string{"-max-connections n"}},
-		{[]string{"healthcheck", "-h"}, []string{"hello healthcheck [flags]", "env HELLO_HEALTHCHECK_TIMEOUT, default 2s"}},
-		{[]string{"version", "-h"}, []string{"hello version"}},
+		{[]string{"-h"}, ExitOK, []string{"hello healthcheck [flags]", "-trusted-proxies CIDRs", "env HELLO_ADDR"}},
+		{[]string{"-help"}, ExitOK, []string{"-version"}},
+		{[]string{"--help"}, ExitOK, []string{"-max-connections n"}},
+		// Not healthy: a HEALTHCHECK that asks for help must not pass.
+		{[]string{"healthcheck", "-h"}, ExitFailure, []string{"hello healthcheck [flags]", "env HELLO_HEALTHCHECK_TIMEOUT, default 2s", "-h exit 1"}},
+		{[]string{"version", "-h"}, ExitOK, []string{"hello version"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			code, stdout, stderr := run(t, nil, tt.args...)
-			if code != ExitOK || stdout != "" {
-				t.Errorf("exit code %d, stdout %q; want 0 and nothing", code, stdout)
+			if code != tt.wantCode || stdout != "" {
+				t.Errorf("exit code %d, stdout %q; want %d and nothing", code, stdout, tt.wantCode)
 			}
 			for _, want := range append(tt.want, "Usage:") {
 				if !strings.Contains(stderr, want) {
@@ -269,8 +301,8 @@ func TestRunHealthcheck(t *testing.T) {
 		{"503", nil, nil, []string{"healthcheck", "-addr", unavailable}, ExitFailure, "status 503, want 200"},
 		{"silent server times out", nil, nil, []string{"healthcheck", "-addr", silent, "-timeout", "200ms"}, ExitFailure, "timeout"},
 		{"stopped by a signal", stopped, nil, []string{"healthcheck", "-addr", silent}, ExitFailure, "stopped before the verdict: terminated signal received"},
-		{"port 0", nil, nil, []string{"healthcheck", "-addr", "127.0.0.1:0"}, ExitUsage, "port must be a number from 1 to 65535"},
-		{"not an address", nil, nil, []string{"healthcheck", "-addr", "nonsense"}, ExitUsage, "host:port"},
+		{"port 0", nil, nil, []string{"healthcheck", "-addr", "127.0.0.1:0"}, ExitFailure, "port must be a number from 1 to 65535"},
+		{"not an address", nil, nil, []string{"healthcheck", "-addr", "nonsense"}, ExitFailure, "host:port"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
