@@ -550,6 +550,17 @@ func TestReleaseBinaryHasNoTestRoutes(t *testing.T) {
 	}
 }
 
+// TestUnknownEnvironmentIsWarnedOf: the binary, given the environment of
+// the process, names a misspelt HELLO_ variable in one WARN record.
+func TestUnknownEnvironmentIsWarnedOf(t *testing.T) {
+	p := startServer(t, releaseBin, []string{"HELLO_ADDR=127.0.0.1:0", "HELLO_SHUTDOWN_DELAI=5s"})
+	recs := p.find("unknown environment variables ignored")
+	if len(recs) != 1 || recs[0]["level"] != "WARN" || fmt.Sprint(recs[0]["variables"]) != "[HELLO_SHUTDOWN_DELAI]" ||
+		fmt.Sprint(recs[0]["did_you_mean"]) != "map[HELLO_SHUTDOWN_DELAI:HELLO_SHUTDOWN_DELAY]" {
+		t.Errorf("warning records = %v, want one naming HELLO_SHUTDOWN_DELAI and HELLO_SHUTDOWN_DELAY", recs)
+	}
+}
+
 func TestFlagsOverrideEnvironment(t *testing.T) {
 	// Were the environment used, the address would be rejected (exit 2)
 	// and the access log would be off.

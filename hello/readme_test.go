@@ -86,7 +86,7 @@ func TestReadmeSettingsTablesMatchHelp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.table, func(t *testing.T) {
 			var stdout, stderr strings.Builder
-			if code := cli.Run(t.Context(), tt.args, func(string) string { return "" }, &stdout, &stderr); code != tt.wantCode {
+			if code := cli.Run(t.Context(), tt.args, nil, &stdout, &stderr); code != tt.wantCode {
 				t.Fatalf("hello %v: exit %d, want %d", tt.args, code, tt.wantCode)
 			}
 			fromHelp, fromReadme := helpSettings(t, stderr.String()), readmeSettings(t, tt.table)

@@ -24,9 +24,13 @@ import (
 // safeTimeout bounds every wait; it is a safety net, not a speed assertion.
 const safeTimeout = 30 * time.Second
 
-// env returns a getenv backed by a map.
-func env(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+// env returns m as an environment, NAME=value entries.
+func env(m map[string]string) []string {
+	var out []string
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	return out
 }
 
 // output stands in for stdout or stderr while the server runs: a file in
@@ -375,12 +379,18 @@ type serving struct {
 // server has started.
 func startServe(t *testing.T, args ...string) *serving {
 	t.Helper()
+	return startServeEnv(t, nil, args...)
+}
+
+// startServeEnv is startServe with the environment environ.
+func startServeEnv(t *testing.T, environ []string, args ...string) *serving {
+	t.Helper()
 	s := &serving{t: t, signals: make(chan os.Signal, 2), code: make(chan int, 1), stdout: newOutput(t), stderr: newOutput(t)}
 	parent, cancel := context.WithCancelCause(t.Context())
 	s.cancel = cancel
 	ctx := StopOn(parent, s.signals)
 	args = append([]string{"-addr", "127.0.0.1:0"}, args...)
-	go func() { s.code <- Run(ctx, args, env(nil), s.stdout, s.stderr) }()
+	go func() { s.code <- Run(ctx, args, environ, s.stdout, s.stderr) }()
 	r := s.waitFor("server started")
 	s.addr = r["addr"].(string)
 	return s
@@ -465,6 +475,67 @@ func TestRunServesUntilStopped(t *testing.T) {
 				t.Error("port still open after Run returned")
 			}
 		})
+	}
+}
+
+// TestRunWarnsOfUnknownEnvironment: HELLO_* variables nothing reads are
+// named in one WARN record before the server starts, with the known one
+// each is closest to; known ones and other variables are not.
+func TestRunWarnsOfUnknownEnvironment(t *testing.T) {
+	tests := []struct {
+		name       string
+		environ    []string
+		want       []any          // the record's variables; nil: no record
+		didYouMean map[string]any // nil: no such field
+	}{
+		{"none", []string{"PATH=/bin", "HELLO_ACCESS_LOG=true", "HELLO_HEALTHCHECK_TIMEOUT=1s", "HELLO_CPUPROFILE="}, nil, nil},
+		{"misspelt and unknown",
+			[]string{"HELLO_ACESS_LOG=false", "PATH=/bin", "HELLO_COLOR=red", "hello_grace_period=1s", "HELLO_ACESS_LOG=true"},
+			[]any{"HELLO_ACESS_LOG", "HELLO_COLOR", "hello_grace_period"},
+			map[string]any{"HELLO_ACESS_LOG": "HELLO_ACCESS_LOG", "hello_grace_period": "HELLO_GRACE_PERIOD"}},
+		{"nothing close", []string{"HELLO_COLOR=red"}, []any{"HELLO_COLOR"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startServeEnv(t, tt.environ)
+			s.signals <- syscall.SIGTERM
+			if code := s.exitCode(); code != ExitOK {
+				t.Errorf("exit code = %d, want 0 (stderr %q)", code, s.stderr.String())
+			}
+			recs := records(t, s.stdout.String())
+			const msg = "unknown environment variables ignored"
+			var warnings []map[string]any
+			for _, r := range recs {
+				if r["msg"] == msg {
+					warnings = append(warnings, r)
+				}
+			}
+			if tt.want == nil {
+				if len(warnings) > 0 {
+					t.Errorf("unexpected warning %v", warnings)
+				}
+				return
+			}
+			if len(warnings) != 1 || recs[0]["msg"] != msg {
+				t.Fatalf("records %q: want one %q record, first", msgs(recs), msg)
+			}
+			r := warnings[0]
+			if r["level"] != "WARN" || !reflect.DeepEqual(r["variables"], tt.want) {
+				t.Errorf("record %v: want level WARN and variables %v", r, tt.want)
+			}
+			if got, ok := r["did_you_mean"]; ok != (tt.didYouMean != nil) || ok && !reflect.DeepEqual(got, tt.didYouMean) {
+				t.Errorf("record %v: want did_you_mean %v", r, tt.didYouMean)
+			}
+		})
+	}
+}
+
+func TestGetenv(t *testing.T) {
+	get := getenv([]string{"A=1", "B=", "C=x=y", "A=2", "NOEQUALS", "=hidden"})
+	for name, want := range map[string]string{"A": "1", "B": "", "C": "x=y", "NOEQUALS": "", "D": ""} {
+		if got := get(name); got != want {
+			t.Errorf("getenv(...)(%q) = %q, want %q", name, got, want)
+		}
 	}
 }
 

@@ -4,7 +4,8 @@
 // Every setting is defined once, in the tables of settings.go: its flag,
 // environment variable, default, range and help. The flag set, the
 // environment reader, the range checks, the usage text and the defaults are
-// all derived from those tables.
+// all derived from those tables. [UnknownEnv] names the HELLO_* variables
+// that no setting reads, most likely misspelt ones.
 //
 // The package must not do I/O other than writing usage and errors to the
 // writer it is given, nor know of HTTP or the server: package cli hands
