@@ -143,6 +143,14 @@ func Healthy(ctx context.Context, listen string, timeout time.Duration) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	return probeAll(ctx, targets)
+}
+
+// probeAll probes every target at once and returns nil as soon as one
+// answers 200, after the others have stopped: no goroutine outlives it.
+func probeAll(ctx context.Context, targets []string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	type result struct {
 		i   int
 		err error
