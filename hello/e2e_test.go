@@ -100,6 +100,13 @@ func startServerWith(t *testing.T, attr *syscall.SysProcAttr, bin string, env []
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 	cmd.SysProcAttr = attr
+	return startCmd(t, cmd)
+}
+
+// startCmd starts cmd, a hello server or a command that execs one, and
+// waits until it logs that it listens.
+func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
+	t.Helper()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -448,9 +455,14 @@ func TestHealthcheck(t *testing.T) {
 		{"live server by flag", nil, []string{"healthcheck", "-addr", live.addr}, 0, "healthy"},
 		{"live server by HELLO_ADDR", []string{"HELLO_ADDR=" + live.addr}, []string{"healthcheck"}, 0, "healthy"},
 		{"listen address with unspecified host", []string{"HELLO_ADDR=:" + port}, []string{"healthcheck"}, 0, "healthy"},
+		{"IPv6 wildcard, server on 127.0.0.1 only", []string{"HELLO_ADDR=[::]:" + port}, []string{"healthcheck"}, 0, "healthy"},
+		{"IPv4 wildcard", nil, []string{"healthcheck", "-addr", "0.0.0.0:" + port}, 0, "healthy"},
+		{"host name", nil, []string{"healthcheck", "-addr", "localhost:" + port}, 0, "healthy"},
 		{"dead port", nil, []string{"healthcheck", "-addr", deadAddr}, 1, "connection refused"},
 		{"503", nil, []string{"healthcheck", "-addr", strings.TrimPrefix(unavailable.URL, "http://")}, 1, "status 503"},
-		{"bad address", nil, []string{"healthcheck", "-addr", "nonsense"}, 2, "host:port"},
+		{"bad address: 1, not 2, which Docker reserves", nil, []string{"healthcheck", "-addr", "nonsense"}, 1, "host:port"},
+		{"unknown flag", nil, []string{"healthcheck", "-bogus"}, 1, "-bogus"},
+		{"help", nil, []string{"healthcheck", "-h"}, 1, "Usage:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -555,6 +567,17 @@ func TestReleaseBinaryHasNoTestRoutes(t *testing.T) {
 		if code, _ := get(t, p.url+path); code != 404 {
 			t.Errorf("GET %s = %d, want 404", path, code)
 		}
+	}
+}
+
+// TestUnknownEnvironmentIsWarnedOf: the binary, given the environment of
+// the process, names a misspelt HELLO_ variable in one WARN record.
+func TestUnknownEnvironmentIsWarnedOf(t *testing.T) {
+	p := startServer(t, releaseBin, []string{"HELLO_ADDR=127.0.0.1:0", "HELLO_SHUTDOWN_DELAI=5s"})
+	recs := p.find("unknown environment variables ignored")
+	if len(recs) != 1 || recs[0]["level"] != "WARN" || fmt.Sprint(recs[0]["variables"]) != "[HELLO_SHUTDOWN_DELAI]" ||
+		fmt.Sprint(recs[0]["did_you_mean"]) != "map[HELLO_SHUTDOWN_DELAI:HELLO_SHUTDOWN_DELAY]" {
+		t.Errorf("warning records = %v, want one naming HELLO_SHUTDOWN_DELAI and HELLO_SHUTDOWN_DELAY", recs)
 	}
 }
 

@@ -24,9 +24,13 @@ import (
 // safeTimeout bounds every wait; it is a safety net, not a speed assertion.
 const safeTimeout = 30 * time.Second
 
-// env returns a getenv backed by a map.
-func env(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+// env returns m as an environment, NAME=value entries.
+func env(m map[string]string) []string {
+	var out []string
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	return out
 }
 
 // output stands in for stdout or stderr while the server runs: a file in
@@ -116,10 +120,9 @@ func TestRunUsageErrors(t *testing.T) {
 		{"flag out of range", nil, []string{"-max-connections", "0"}, "-max-connections: 0 is out of range"},
 		{"bad environment value", map[string]string{"HELLO_READ_TIMEOUT": "soon"}, nil, "HELLO_READ_TIMEOUT"},
 		{"environment out of range", map[string]string{"HELLO_MAX_HEADER_BYTES": "1"}, nil, "HELLO_MAX_HEADER_BYTES"},
+		{"address with a leading space", nil, []string{"-addr", " :8080"}, "-addr: leading or trailing white space"},
+		{"address with a trailing newline", map[string]string{"HELLO_ADDR": ":8080\n"}, nil, "HELLO_ADDR: leading or trailing white space"},
 		{"stray argument", nil, []string{"serve"}, `unexpected argument "serve"`},
-		{"healthcheck port 0", nil, []string{"healthcheck", "-addr", "127.0.0.1:0"}, "-addr"},
-		{"healthcheck bad environment", map[string]string{"HELLO_HEALTHCHECK_TIMEOUT": "never"}, []string{"healthcheck"}, "HELLO_HEALTHCHECK_TIMEOUT"},
-		{"serve flag on healthcheck", nil, []string{"healthcheck", "-access-log"}, "-access-log"},
 		{"version with arguments", nil, []string{"version", "now"}, `unexpected argument "now"`},
 		{"flag on version", nil, []string{"version", "-addr", ":80"}, "-addr"},
 	}
@@ -139,22 +142,58 @@ func TestRunUsageErrors(t *testing.T) {
 	}
 }
 
+// TestRunHealthcheckUsageErrorsExit1: whatever goes wrong with its
+// command line, "hello healthcheck" exits 1, never 2, which Docker
+// reserves; the problem is on stderr, naming the flag or variable.
+func TestRunHealthcheckUsageErrorsExit1(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string // in stderr
+	}{
+		{"unknown flag", nil, []string{"-bogus"}, "-bogus"},
+		{"bad flag value", nil, []string{"-timeout", "soon"}, "-timeout"},
+		{"port 0", nil, []string{"-addr", "127.0.0.1:0"}, "-addr"},
+		{"not an address", nil, []string{"-addr", "nonsense"}, "host:port"},
+		{"bad environment", map[string]string{"HELLO_HEALTHCHECK_TIMEOUT": "never"}, nil, "HELLO_HEALTHCHECK_TIMEOUT"},
+		{"bad HELLO_ADDR", map[string]string{"HELLO_ADDR": "nonsense"}, nil, "HELLO_ADDR"},
+		{"address with white space", nil, []string{"-addr", ":8080 "}, "-addr: leading or trailing white space"},
+		{"serve flag", nil, []string{"-access-log"}, "-access-log"},
+		{"-version", nil, []string{"-version"}, "-version"},
+		{"stray argument", nil, []string{"now"}, `unexpected argument "now"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, tt.env, append([]string{"healthcheck"}, tt.args...)...)
+			if code != ExitFailure {
+				t.Errorf("exit code = %d, want %d", code, ExitFailure)
+			}
+			if !strings.Contains(stderr, tt.want) || stdout != "" {
+				t.Errorf("stderr %q does not name %q, or stdout is not empty: %q", stderr, tt.want, stdout)
+			}
+		})
+	}
+}
+
 func TestRunHelp(t *testing.T) {
 	tests := []struct {
-		args []string
-		want []string // in stderr
+		args     []string
+		wantCode int
+		want     []string // in stderr
 	}{
-		{[]string{"-h"}, []string{"hello healthcheck [flags]", "-trusted-proxies CIDRs", "env HELLO_ADDR"}},
-		{[]string{"-help"}, []string{"-version"}},
-		{[]string{"--help"}, []string{"-max-connections n"}},
-		{[]string{"healthcheck", "-h"}, []string{"hello healthcheck [flags]", "env HELLO_HEALTHCHECK_TIMEOUT, default 2s"}},
-		{[]string{"version", "-h"}, []string{"hello version"}},
+		{[]string{"-h"}, ExitOK, []string{"hello healthcheck [flags]", "-trusted-proxies CIDRs", "env HELLO_ADDR"}},
+		{[]string{"-help"}, ExitOK, []string{"-version"}},
+		{[]string{"--help"}, ExitOK, []string{"-max-connections n"}},
+		// Not healthy: a HEALTHCHECK that asks for help must not pass.
+		{[]string{"healthcheck", "-h"}, ExitFailure, []string{"hello healthcheck [flags]", "env HELLO_HEALTHCHECK_TIMEOUT, default 2s", "-h exit 1"}},
+		{[]string{"version", "-h"}, ExitOK, []string{"hello version"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			code, stdout, stderr := run(t, nil, tt.args...)
-			if code != ExitOK || stdout != "" {
-				t.Errorf("exit code %d, stdout %q; want 0 and nothing", code, stdout)
+			if code != tt.wantCode || stdout != "" {
+				t.Errorf("exit code %d, stdout %q; want %d and nothing", code, stdout, tt.wantCode)
 			}
 			for _, want := range append(tt.want, "Usage:") {
 				if !strings.Contains(stderr, want) {
@@ -269,8 +308,8 @@ func TestRunHealthcheck(t *testing.T) {
 		{"503", nil, nil, []string{"healthcheck", "-addr", unavailable}, ExitFailure, "status 503, want 200"},
 		{"silent server times out", nil, nil, []string{"healthcheck", "-addr", silent, "-timeout", "200ms"}, ExitFailure, "timeout"},
 		{"stopped by a signal", stopped, nil, []string{"healthcheck", "-addr", silent}, ExitFailure, "stopped before the verdict: terminated signal received"},
-		{"port 0", nil, nil, []string{"healthcheck", "-addr", "127.0.0.1:0"}, ExitUsage, "port must be a number from 1 to 65535"},
-		{"not an address", nil, nil, []string{"healthcheck", "-addr", "nonsense"}, ExitUsage, "host:port"},
+		{"port 0", nil, nil, []string{"healthcheck", "-addr", "127.0.0.1:0"}, ExitFailure, "port must be a number from 1 to 65535"},
+		{"not an address", nil, nil, []string{"healthcheck", "-addr", "nonsense"}, ExitFailure, "host:port"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -340,12 +379,18 @@ type serving struct {
 // server has started.
 func startServe(t *testing.T, args ...string) *serving {
 	t.Helper()
+	return startServeEnv(t, nil, args...)
+}
+
+// startServeEnv is startServe with the environment environ.
+func startServeEnv(t *testing.T, environ []string, args ...string) *serving {
+	t.Helper()
 	s := &serving{t: t, signals: make(chan os.Signal, 2), code: make(chan int, 1), stdout: newOutput(t), stderr: newOutput(t)}
 	parent, cancel := context.WithCancelCause(t.Context())
 	s.cancel = cancel
 	ctx := StopOn(parent, s.signals)
 	args = append([]string{"-addr", "127.0.0.1:0"}, args...)
-	go func() { s.code <- Run(ctx, args, env(nil), s.stdout, s.stderr) }()
+	go func() { s.code <- Run(ctx, args, environ, s.stdout, s.stderr) }()
 	r := s.waitFor("server started")
 	s.addr = r["addr"].(string)
 	return s
@@ -430,6 +475,67 @@ func TestRunServesUntilStopped(t *testing.T) {
 				t.Error("port still open after Run returned")
 			}
 		})
+	}
+}
+
+// TestRunWarnsOfUnknownEnvironment: HELLO_* variables nothing reads are
+// named in one WARN record before the server starts, with the known one
+// each is closest to; known ones and other variables are not.
+func TestRunWarnsOfUnknownEnvironment(t *testing.T) {
+	tests := []struct {
+		name       string
+		environ    []string
+		want       []any          // the record's variables; nil: no record
+		didYouMean map[string]any // nil: no such field
+	}{
+		{"none", []string{"PATH=/bin", "HELLO_ACCESS_LOG=true", "HELLO_HEALTHCHECK_TIMEOUT=1s", "HELLO_CPUPROFILE="}, nil, nil},
+		{"misspelt and unknown",
+			[]string{"HELLO_ACESS_LOG=false", "PATH=/bin", "HELLO_COLOR=red", "hello_grace_period=1s", "HELLO_ACESS_LOG=true"},
+			[]any{"HELLO_ACESS_LOG", "HELLO_COLOR", "hello_grace_period"},
+			map[string]any{"HELLO_ACESS_LOG": "HELLO_ACCESS_LOG", "hello_grace_period": "HELLO_GRACE_PERIOD"}},
+		{"nothing close", []string{"HELLO_COLOR=red"}, []any{"HELLO_COLOR"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startServeEnv(t, tt.environ)
+			s.signals <- syscall.SIGTERM
+			if code := s.exitCode(); code != ExitOK {
+				t.Errorf("exit code = %d, want 0 (stderr %q)", code, s.stderr.String())
+			}
+			recs := records(t, s.stdout.String())
+			const msg = "unknown environment variables ignored"
+			var warnings []map[string]any
+			for _, r := range recs {
+				if r["msg"] == msg {
+					warnings = append(warnings, r)
+				}
+			}
+			if tt.want == nil {
+				if len(warnings) > 0 {
+					t.Errorf("unexpected warning %v", warnings)
+				}
+				return
+			}
+			if len(warnings) != 1 || recs[0]["msg"] != msg {
+				t.Fatalf("records %q: want one %q record, first", msgs(recs), msg)
+			}
+			r := warnings[0]
+			if r["level"] != "WARN" || !reflect.DeepEqual(r["variables"], tt.want) {
+				t.Errorf("record %v: want level WARN and variables %v", r, tt.want)
+			}
+			if got, ok := r["did_you_mean"]; ok != (tt.didYouMean != nil) || ok && !reflect.DeepEqual(got, tt.didYouMean) {
+				t.Errorf("record %v: want did_you_mean %v", r, tt.didYouMean)
+			}
+		})
+	}
+}
+
+func TestGetenv(t *testing.T) {
+	get := getenv([]string{"A=1", "B=", "C=x=y", "A=2", "NOEQUALS", "=hidden"})
+	for name, want := range map[string]string{"A": "1", "B": "", "C": "x=y", "NOEQUALS": "", "D": ""} {
+		if got := get(name); got != want {
+			t.Errorf("getenv(...)(%q) = %q, want %q", name, got, want)
+		}
 	}
 }
 

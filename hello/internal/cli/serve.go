@@ -30,7 +30,8 @@ const (
 // leaving the server to the exit of the process. Log records go to stdout
 // through a bounded buffer ([logsink]): serving never waits for stdout,
 // and records stdout does not take are dropped, counted and reported.
-func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) int {
+// unknown are the HELLO_* variables nothing reads, warned of at start.
+func serve(ctx context.Context, cfg config.Config, unknown []config.UnknownVar, stdout, stderr io.Writer) int {
 	var logger *slog.Logger
 	sink := logsink.New(stdout, logsink.Options{
 		OnError: func(err error) {
@@ -44,6 +45,7 @@ func serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) int
 	logger = slog.New(jsonlog.New(sink.Events(), slog.LevelInfo))
 	flushTimeout := logFlushTimeout
 	defer func() { closeLog(sink, logger, stderr, flushTimeout) }()
+	warnUnknownEnv(logger, unknown)
 	var accessLog *jsonlog.Handler
 	if cfg.AccessLog {
 		accessLog = jsonlog.New(sink.Lines(), slog.LevelInfo)
@@ -136,6 +138,28 @@ func writeStacks(w io.Writer, timeout time.Duration) {
 	case <-written:
 	case <-time.After(timeout):
 	}
+}
+
+// warnUnknownEnv logs the HELLO_* variables nothing reads, if any, in one
+// record: "variables" lists them, "did_you_mean" maps each that is close
+// to a known one to it.
+func warnUnknownEnv(logger *slog.Logger, unknown []config.UnknownVar) {
+	if len(unknown) == 0 {
+		return
+	}
+	names := make([]string, len(unknown))
+	closest := map[string]string{}
+	for i, u := range unknown {
+		names[i] = u.Name
+		if u.Closest != "" {
+			closest[u.Name] = u.Closest
+		}
+	}
+	attrs := []any{"variables", names}
+	if len(closest) > 0 {
+		attrs = append(attrs, "did_you_mean", closest)
+	}
+	logger.Warn("unknown environment variables ignored", attrs...)
 }
 
 // serverConfig is the part of cfg that the server takes, with the access

@@ -4,7 +4,8 @@
 // Every setting is defined once, in the tables of settings.go: its flag,
 // environment variable, default, range and help. The flag set, the
 // environment reader, the range checks, the usage text and the defaults are
-// all derived from those tables.
+// all derived from those tables. [UnknownEnv] names the HELLO_* variables
+// that no setting reads, most likely misspelt ones.
 //
 // The package must not do I/O other than writing usage and errors to the
 // writer it is given, nor know of HTTP or the server: package cli hands
@@ -84,7 +85,8 @@ var ErrHelp = flag.ErrHelp
 // getenv. It returns the command to run and its settings. On -h it prints
 // the usage to stderr and returns [ErrHelp]; on bad input it prints the
 // problem, naming the flag or variable at fault, and returns an error: the
-// program should exit with status 2.
+// program should exit with status 2 (1 for [Healthcheck], whose only exit
+// codes are 0 and 1). The command is returned with either error.
 //
 // -version wins over the environment: "hello -version" prints the version
 // whatever HELLO_* variables say.
@@ -169,7 +171,8 @@ func printUsage(w io.Writer, cmd Command) {
 			"Every flag but -version can be set by the environment variable shown; a flag wins.\n\n")
 	case Healthcheck:
 		fmt.Fprint(w, "Usage:\n  hello healthcheck [flags]\n\n"+
-			"Sends GET /healthz to the server and exits 0 if it answers 200, else 1.\n\n")
+			"Sends GET /healthz to the server and exits 0 if it answers 200, else 1:\n"+
+			"bad flags and -h exit 1 too (Docker reserves 2).\n\n")
 	case Version:
 		fmt.Fprint(w, "Usage:\n  hello version\n\nPrints build information.\n")
 		return

@@ -162,6 +162,42 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestAddressWhiteSpace: an address with white space around it is a
+// usage error naming the flag or variable, for serve and healthcheck;
+// white space is not trimmed away.
+func TestAddressWhiteSpace(t *testing.T) {
+	const msg = "leading or trailing white space"
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string // in the error, beside msg
+	}{
+		{"leading space, flag", []string{"-addr", " :8080"}, nil, "-addr"},
+		{"trailing space, flag", []string{"-addr", ":8080 "}, nil, "-addr"},
+		{"trailing newline, flag", []string{"-addr=127.0.0.1:8080\n"}, nil, "-addr"},
+		{"tab, flag", []string{"-addr", "\t[::]:8080"}, nil, "-addr"},
+		{"leading space, environment", nil, map[string]string{"HELLO_ADDR": " :8080"}, "HELLO_ADDR"},
+		{"trailing CR, environment", nil, map[string]string{"HELLO_ADDR": ":8080\r"}, "HELLO_ADDR"},
+		{"only spaces, environment", nil, map[string]string{"HELLO_ADDR": "  "}, "HELLO_ADDR"},
+		{"no-break space, environment", nil, map[string]string{"HELLO_ADDR": ":8080\u00a0"}, "HELLO_ADDR"},
+		{"healthcheck flag", []string{"healthcheck", "-addr", "localhost:8080 "}, nil, "-addr"},
+		{"healthcheck environment", []string{"healthcheck"}, map[string]string{"HELLO_ADDR": " :8080"}, "HELLO_ADDR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr strings.Builder
+			_, cfg, err := Parse(tt.args, env(tt.env), &stderr)
+			if err == nil || !strings.Contains(err.Error(), msg) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Parse() = %q, %v; want an error naming %s and saying %q", cfg.Addr, err, tt.want, msg)
+			}
+			if !strings.Contains(stderr.String(), tt.want) || !strings.Contains(stderr.String(), msg) {
+				t.Errorf("stderr %q does not name %s and say %q", stderr.String(), tt.want, msg)
+			}
+		})
+	}
+}
+
 func TestHelpListsEveryFlagWithEnvAndDefault(t *testing.T) {
 	var stderr strings.Builder
 	_, _, err := Parse([]string{"-h"}, env(nil), &stderr)

@@ -110,7 +110,7 @@ var serveSettings = []setting{
 // healthcheckSettings are the settings of "hello healthcheck".
 var healthcheckSettings = []setting{
 	{Flag: "addr", Env: envPrefix + "ADDR", Arg: "address", Default: defaultAddr,
-		Help: "the server's listen address; GET /healthz is sent to it (an unspecified host means loopback)",
+		Help: "the server's listen address; GET /healthz is sent to it (a wildcard host means 127.0.0.1 and [::1])",
 		bind: func(c *Config) value { return &addrValue{p: &c.Addr, minPort: 1} }},
 	{Flag: "timeout", Env: envPrefix + "HEALTHCHECK_TIMEOUT", Arg: "duration", Default: "2s",
 		Help: "time allowed for the whole probe",
@@ -214,7 +214,9 @@ func (v *boolValue) Set(s string) error {
 func (v *boolValue) Range() string    { return "true or false" }
 func (v *boolValue) IsBoolFlag() bool { return true }
 
-// addrValue is host:port with a numeric port from minPort to 65535.
+// addrValue is host:port with a numeric port from minPort to 65535, with
+// no white space around it (" :8080" would reach the resolver as the host
+// " ", ":8080 " would be a bad port).
 type addrValue struct {
 	p       *string
 	minPort uint64
@@ -228,6 +230,9 @@ func (v *addrValue) String() string {
 }
 
 func (v *addrValue) Set(s string) error {
+	if strings.TrimSpace(s) != s {
+		return fmt.Errorf("leading or trailing white space; want host:port alone, like :8080")
+	}
 	_, port, err := net.SplitHostPort(s)
 	if err != nil {
 		return fmt.Errorf("want host:port, like :8080 or 127.0.0.1:8080")

@@ -19,26 +19,31 @@ import (
 	"time"
 )
 
-// DialAddr returns the address to connect to for a server listening on
-// listen ("host:port"). A server listening on every interface (empty host,
-// 0.0.0.0 or ::) is reached through loopback; other hosts are kept.
-func DialAddr(listen string) (string, error) {
+// DialTargets returns the addresses to connect to for a server listening
+// on listen ("host:port"). A server listening on every interface (empty
+// host, 0.0.0.0 or ::) is reached through loopback, on 127.0.0.1 and on
+// [::1] (first for ::): Go listens on both for any of these forms when the
+// system has IPv6, and on IPv4 alone when it does not, and either loopback
+// may be missing. Other hosts, names included, are kept as they are.
+func DialTargets(listen string) ([]string, error) {
 	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
-		return "", fmt.Errorf("listen address %q: %w", listen, err)
+		return nil, fmt.Errorf("listen address %q: %w", listen, err)
 	}
 	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
-		return "", fmt.Errorf("listen address %q: port must be a number from 1 to 65535", listen)
+		return nil, fmt.Errorf("listen address %q: port must be a number from 1 to 65535", listen)
 	}
+	v4, v6 := net.JoinHostPort("127.0.0.1", port), net.JoinHostPort("::1", port)
 	if host == "" {
-		host = "127.0.0.1"
-	} else if ip, err := netip.ParseAddr(host); err == nil && ip.Unmap().IsUnspecified() {
-		host = "127.0.0.1"
-		if ip.Is6() && !ip.Is4In6() {
-			host = "::1"
-		}
+		return []string{v4, v6}, nil
 	}
-	return net.JoinHostPort(host, port), nil
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Unmap().IsUnspecified() {
+		if ip.Is6() && !ip.Is4In6() {
+			return []string{v6, v4}, nil
+		}
+		return []string{v4, v6}, nil
+	}
+	return []string{net.JoinHostPort(host, port)}, nil
 }
 
 // Get sends "GET path" to addr and returns the response's status code. It
@@ -127,14 +132,51 @@ func ParseStatusLine(line []byte) (int, error) {
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // Healthy probes GET /healthz on the server listening on listen and
-// returns nil only if it answers 200 within timeout.
+// returns nil only if it answers 200 within timeout. When there are
+// several addresses to try ([DialTargets]), all are probed at once and
+// the first 200 wins; timeout bounds the whole. The error of a failed
+// check holds the error of every address, in the order of DialTargets.
 func Healthy(ctx context.Context, listen string, timeout time.Duration) error {
-	addr, err := DialAddr(listen)
+	targets, err := DialTargets(listen)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	return probeAll(ctx, targets)
+}
+
+// probeAll probes every target at once and returns nil as soon as one
+// answers 200, after the others have stopped: no goroutine outlives it.
+func probeAll(ctx context.Context, targets []string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		i   int
+		err error
+	}
+	results := make(chan result, len(targets))
+	for i, addr := range targets {
+		go func() { results <- result{i, probeHealthz(ctx, addr)} }()
+	}
+	errs := make(probeErrors, len(targets))
+	healthy := false
+	for range targets {
+		r := <-results
+		if r.err == nil && !healthy {
+			healthy = true
+			cancel() // the others need not finish
+		}
+		errs[r.i] = r.err
+	}
+	if healthy {
+		return nil
+	}
+	return errs
+}
+
+// probeHealthz sends GET /healthz to addr and returns nil on a 200.
+func probeHealthz(ctx context.Context, addr string) error {
 	code, err := Get(ctx, addr, "/healthz")
 	if err != nil {
 		return fmt.Errorf("probe http://%s/healthz: %w", addr, err)
@@ -144,3 +186,18 @@ func Healthy(ctx context.Context, listen string, timeout time.Duration) error {
 	}
 	return nil
 }
+
+// probeErrors are the errors of a health check, one per address tried.
+// It prints them on one line, for Docker's health log.
+type probeErrors []error
+
+func (e probeErrors) Error() string {
+	s := make([]string, len(e))
+	for i, err := range e {
+		s[i] = err.Error()
+	}
+	return strings.Join(s, "; ")
+}
+
+// Unwrap lets errors.Is and errors.As look at each address's error.
+func (e probeErrors) Unwrap() []error { return e }

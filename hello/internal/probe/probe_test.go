@@ -8,27 +8,32 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
-func TestDialAddr(t *testing.T) {
+func TestDialTargets(t *testing.T) {
 	tests := []struct {
-		listen, want string
-		wantErr      bool
+		listen  string
+		want    []string
+		wantErr bool
 	}{
-		{listen: ":80", want: "127.0.0.1:80"},
-		{listen: ":8080", want: "127.0.0.1:8080"},
-		{listen: "0.0.0.0:80", want: "127.0.0.1:80"},
-		{listen: "[::]:80", want: "[::1]:80"},
-		{listen: "[::ffff:0.0.0.0]:80", want: "127.0.0.1:80"},
-		{listen: "127.0.0.1:9000", want: "127.0.0.1:9000"},
-		{listen: "192.0.2.7:80", want: "192.0.2.7:80"},
-		{listen: "[::1]:80", want: "[::1]:80"},
-		{listen: "[fe80::1%eth0]:80", want: "[fe80::1%eth0]:80"},
-		{listen: "localhost:80", want: "localhost:80"},
+		{listen: ":80", want: []string{"127.0.0.1:80", "[::1]:80"}},
+		{listen: ":8080", want: []string{"127.0.0.1:8080", "[::1]:8080"}},
+		{listen: "0.0.0.0:80", want: []string{"127.0.0.1:80", "[::1]:80"}},
+		{listen: "[::]:80", want: []string{"[::1]:80", "127.0.0.1:80"}},
+		{listen: "[0:0::0]:80", want: []string{"[::1]:80", "127.0.0.1:80"}},
+		{listen: "[::ffff:0.0.0.0]:80", want: []string{"127.0.0.1:80", "[::1]:80"}},
+		{listen: "127.0.0.1:9000", want: []string{"127.0.0.1:9000"}},
+		{listen: "192.0.2.7:80", want: []string{"192.0.2.7:80"}},
+		{listen: "[::1]:80", want: []string{"[::1]:80"}},
+		{listen: "[fe80::1%eth0]:80", want: []string{"[fe80::1%eth0]:80"}},
+		{listen: "localhost:80", want: []string{"localhost:80"}},
+		{listen: "example.com:443", want: []string{"example.com:443"}},
 		{listen: ":0", wantErr: true},
+		{listen: "[::]:0", wantErr: true},
 		{listen: ":65536", wantErr: true},
 		{listen: ":http", wantErr: true},
 		{listen: "localhost", wantErr: true},
@@ -37,12 +42,12 @@ func TestDialAddr(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.listen, func(t *testing.T) {
-			got, err := DialAddr(tt.listen)
+			got, err := DialTargets(tt.listen)
 			if (err != nil) != tt.wantErr {
-				t.Fatalf("DialAddr(%q) error = %v, wantErr %v", tt.listen, err, tt.wantErr)
+				t.Fatalf("DialTargets(%q) error = %v, wantErr %v", tt.listen, err, tt.wantErr)
 			}
-			if got != tt.want {
-				t.Errorf("DialAddr(%q) = %q, want %q", tt.listen, got, tt.want)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("DialTargets(%q) = %q, want %q", tt.listen, got, tt.want)
 			}
 		})
 	}
@@ -149,6 +154,87 @@ func TestHealthy(t *testing.T) {
 	_, port, _ := net.SplitHostPort(listenAddr(t, healthy))
 	if err := Healthy(context.Background(), ":"+port, 10*time.Second); err != nil {
 		t.Errorf("Healthy(%q): %v", ":"+port, err)
+	}
+}
+
+// healthzServer serves GET /healthz with status on a listener of network
+// ("tcp4" or "tcp6") on loopback and returns its port, or skips the test
+// when that loopback is missing.
+func healthzServer(t *testing.T, network string, status int) string {
+	t.Helper()
+	host := map[string]string{"tcp4": "127.0.0.1", "tcp6": "[::1]"}[network]
+	ln, err := net.Listen(network, host+":0")
+	if err != nil {
+		t.Skipf("no %s loopback: %v", network, err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(status)
+	}))
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+// TestHealthyWildcardOnEitherLoopback: a server configured with a
+// wildcard address is healthy when it answers on one loopback only, as it
+// does where the other is missing (no IPv6 loopback in a container).
+func TestHealthyWildcardOnEitherLoopback(t *testing.T) {
+	for _, tt := range []struct{ network, listen string }{
+		{"tcp4", "[::]"}, {"tcp4", ""}, {"tcp4", "0.0.0.0"},
+		{"tcp6", "0.0.0.0"}, {"tcp6", ""}, {"tcp6", "[::]"},
+	} {
+		t.Run(tt.network+" only, configured "+tt.listen+":P", func(t *testing.T) {
+			port := healthzServer(t, tt.network, http.StatusOK)
+			if err := Healthy(context.Background(), tt.listen+":"+port, 10*time.Second); err != nil {
+				t.Errorf("Healthy(%q) with a server on %s loopback only: %v", tt.listen+":"+port, tt.network, err)
+			}
+		})
+	}
+}
+
+// TestHealthyWildcardWaitsForA200: a non-200 on one loopback does not make
+// the check fail while the other may still answer 200, and two failures
+// are both reported.
+func TestHealthyWildcardWaitsForA200(t *testing.T) {
+	port := healthzServer(t, "tcp4", http.StatusOK)
+	ln, err := net.Listen("tcp6", "[::1]:"+port)
+	if err != nil {
+		t.Skipf("cannot listen on [::1]:%s: %v", port, err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	srv.Listener = ln
+	srv.Start()
+	defer srv.Close()
+	if err := Healthy(context.Background(), "[::]:"+port, 10*time.Second); err != nil {
+		t.Errorf("Healthy() with 503 on [::1] and 200 on 127.0.0.1: %v", err)
+	}
+
+	unavailable := healthzServer(t, "tcp4", http.StatusServiceUnavailable)
+	err = Healthy(context.Background(), ":"+unavailable, 10*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "http://127.0.0.1:"+unavailable+"/healthz: status 503") ||
+		!strings.Contains(err.Error(), "http://[::1]:"+unavailable+"/healthz") {
+		t.Errorf("Healthy(:%s) = %v, want the errors of both loopbacks", unavailable, err)
+	}
+}
+
+// TestHealthyWildcardTimeoutBoundsTheWhole: a silent server on one
+// loopback and nothing on the other fail within the one timeout.
+func TestHealthyWildcardTimeoutBoundsTheWhole(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	addr := rawServer(t, func(c net.Conn) { <-release })
+	_, port, _ := net.SplitHostPort(addr)
+	start := time.Now()
+	err := Healthy(context.Background(), "[::]:"+port, 300*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:"+port+": i/o timeout") {
+		t.Errorf("Healthy() against a silent server = %v, want a timeout on 127.0.0.1", err)
+	}
+	if elapsed := time.Since(start); elapsed > 10*time.Second {
+		t.Errorf("Healthy() took %v despite a 300ms timeout", elapsed)
 	}
 }
 
@@ -275,28 +361,33 @@ func FuzzReadStatus(f *testing.F) {
 	})
 }
 
-func FuzzDialAddr(f *testing.F) {
+func FuzzDialTargets(f *testing.F) {
 	for _, s := range []string{":80", "0.0.0.0:8080", "[::]:80", "127.0.0.1:1", "localhost:80", ":0", "[::1", "a:b:c"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, listen string) {
-		got, err := DialAddr(listen)
+		got, err := DialTargets(listen)
 		if err != nil {
 			return
 		}
-		host, port, err := net.SplitHostPort(got)
-		if err != nil {
-			t.Fatalf("DialAddr(%q) = %q, which does not split: %v", listen, got, err)
+		if len(got) != 1 && len(got) != 2 {
+			t.Fatalf("DialTargets(%q) = %q: want one or two addresses", listen, got)
 		}
 		lhost, lport, _ := net.SplitHostPort(listen)
-		if port != lport {
-			t.Fatalf("DialAddr(%q) = %q changed the port", listen, got)
-		}
-		if host != lhost && host != "127.0.0.1" && host != "::1" {
-			t.Fatalf("DialAddr(%q) = %q changed the host to a non-loopback one", listen, got)
-		}
-		if host == "" || host == "0.0.0.0" || host == "::" {
-			t.Fatalf("DialAddr(%q) = %q is not dialable", listen, got)
+		for _, addr := range got {
+			host, port, err := net.SplitHostPort(addr)
+			if err != nil {
+				t.Fatalf("DialTargets(%q) gave %q, which does not split: %v", listen, addr, err)
+			}
+			if port != lport {
+				t.Fatalf("DialTargets(%q) gave %q: the port changed", listen, addr)
+			}
+			if host != lhost && host != "127.0.0.1" && host != "::1" {
+				t.Fatalf("DialTargets(%q) gave %q: the host changed to a non-loopback one", listen, addr)
+			}
+			if host == "" || host == "0.0.0.0" || host == "::" {
+				t.Fatalf("DialTargets(%q) gave %q, which is not dialable", listen, addr)
+			}
 		}
 	})
 }
