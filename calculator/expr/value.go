@@ -11,7 +11,7 @@ import (
 // Values cannot be compared with == (it would compare their
 // representations, not their values): use [Value.Equal] or [Value.Cmp].
 // For the same reason a Value cannot be a map key; its [Value.Fraction]
-// can.
+// can, and [ParseValue] reads it back.
 type Value struct {
 	// A func type makes Value not comparable, at no cost in size (a
 	// field of size zero is free when it is not the last one).
