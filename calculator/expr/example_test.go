@@ -49,7 +49,10 @@ func ExampleOptions() {
 func ExampleNewBudget() {
 	big, _ := expr.Eval("2^64", expr.Options{})
 	opts := expr.Options{Ans: big, HasAns: true, Budget: expr.NewBudget(expr.MaxWork)}
-	expr.Eval("ans + 1", opts) // one big addition
+	if _, err := expr.Eval("ans + 1", opts); err != nil { // one big addition
+		fmt.Println(err)
+		return
+	}
 	cost := expr.MaxWork - opts.Budget.Left()
 
 	opts.Budget = expr.NewBudget(3 * cost)

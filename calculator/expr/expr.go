@@ -88,8 +88,10 @@ type Options struct {
 	// evaluation may do at most MaxWork units of work and at most what is
 	// left of the budget: it takes each unit from the budget before doing
 	// it, so evaluations sharing a budget never do more work in all than
-	// it held, whether they succeed or fail. Beyond the budget an
-	// evaluation fails with "CPU budget used up".
+	// it held, whether they succeed or fail. An evaluation that would
+	// pass what is left fails with "CPU budget used up" (the work it did
+	// until then stays taken); one that would pass MaxWork fails as it
+	// would without a budget.
 	Budget *Budget
 }
 

@@ -1,6 +1,7 @@
 package expr_test
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -124,7 +125,7 @@ func roundTrip(t *testing.T, src string, v expr.Value) {
 	if err := w.UnmarshalText(text); err != nil || !w.Equal(v) {
 		t.Fatalf("%q marshals as %.100q, which reads back as %.100s, %v", src, text, w.Fraction(), err)
 	}
-	if again, _ := w.MarshalText(); string(again) != string(text) {
+	if again, _ := w.MarshalText(); !bytes.Equal(again, text) {
 		t.Fatalf("%q marshals as %.100q, then as %.100q", src, text, again)
 	}
 }

@@ -2,6 +2,11 @@ package expr_test
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/go-multistage/multistage/calculator/expr"
@@ -97,5 +102,34 @@ func TestGoString(t *testing.T) {
 		if w := expr.MustParseValue(s[len(prefix) : len(s)-len(suffix)]); !w.Equal(v) {
 			t.Errorf("Eval(%q).GoString() = %s, which gives %s", src, s, w.Fraction())
 		}
+	}
+}
+
+// TestVerbsCallNoFmt checks that the package uses nothing of fmt but the
+// type fmt.State, and only in verbs.go, so that a program that does not
+// call fmt itself (the calculator) does not link it: one call to a
+// function of fmt would add about 200 KB to the calculator's binary.
+func TestVerbsCallNoFmt(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				if x, ok := sel.X.(*ast.Ident); ok && x.Name == "fmt" && (sel.Sel.Name != "State" || name != "verbs.go") {
+					t.Errorf("%s: uses fmt.%s; only verbs.go may use fmt, and only fmt.State", fset.Position(sel.Pos()), sel.Sel.Name)
+				}
+			}
+			return true
+		})
 	}
 }
