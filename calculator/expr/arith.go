@@ -20,21 +20,24 @@ const (
 // fast path first and falls back to big integers, whose work it estimates
 // and charges against MaxWork before doing it.
 type calc struct {
-	work     int64 // estimated big-number work so far
-	over     bool  // the limit was reached
-	budgeted bool  // the limit is budget, below MaxWork
-	budget   int64
+	work       int64   // estimated big-number work so far
+	over       bool    // a limit was reached
+	budget     *Budget // the shared budget, or nil
+	overBudget bool    // the limit reached was the budget's
 }
 
 // charge adds units of work, or sets c.over and reports false when that
-// would exceed MaxWork, or the budget's limit.
+// would exceed MaxWork, or what is left of the budget. The units are
+// taken from the budget at once, before the work they pay for is done.
 func (c *calc) charge(units int64) bool {
-	limit := int64(MaxWork)
-	if c.budgeted {
-		limit = c.budget
-	}
-	if c.over || units > limit-c.work {
+	switch {
+	case c.over:
+		return false
+	case units > MaxWork-c.work:
 		c.over = true
+		return false
+	case c.budget != nil && !c.budget.take(units):
+		c.over, c.overBudget = true, true
 		return false
 	}
 	c.work += units

@@ -26,13 +26,15 @@
 // Every limit is checked before the work it guards is done, so that any
 // input is refused or evaluated quickly: see [MaxLength], [MaxDepth],
 // [MaxDigits], [MaxBits], [MaxLiteralBits] and [MaxWork], and a [Budget]
-// shared by several evaluations. A refusal is an [*Error] like any other.
+// shared by several evaluations, which may run at once. A refusal is an
+// [*Error] like any other.
 //
 // # State
 //
 // Eval does no I/O and keeps no state between evaluations: everything comes
 // in as the source and [Options], and goes out as a [Value] or an [*Error],
-// so it may be called from several goroutines at once.
+// so it may be called from several goroutines at once, also with the same
+// Options: a [Budget] is safe to share, and Values are immutable.
 package expr
 
 // Limits on what Eval accepts. Each is reported as an *Error naming it.
@@ -80,17 +82,17 @@ type Options struct {
 	Ans    Value
 	HasAns bool
 
-	// Budget, when not nil, is shared by evaluations, such as those of the
-	// lines of one input: each may do at most MaxWork units of work and
-	// at most what is left of the budget, and Eval subtracts the work it
-	// did. Beyond the budget it fails with "CPU budget used up".
+	// Budget, when not nil, is a budget of work shared by evaluations,
+	// such as those of the lines of one input, or of the requests of one
+	// client, also when they run at once in several goroutines. Each
+	// evaluation may do at most MaxWork units of work and at most what is
+	// left of the budget: it takes each unit from the budget before doing
+	// it, so evaluations sharing a budget never do more work in all than
+	// it held, whether they succeed or fail. An evaluation that would
+	// pass what is left fails with "CPU budget used up" (the work it did
+	// until then stays taken); one that would pass MaxWork fails as it
+	// would without a budget.
 	Budget *Budget
-}
-
-// Budget is an amount of big-number work in the units of MaxWork (about
-// a nanosecond of CPU time each), for Options.Budget.
-type Budget struct {
-	Left int64
 }
 
 // Eval parses and evaluates the expression src. The error, if any, is an
@@ -101,12 +103,7 @@ func Eval(src string, opts Options) (Value, error) {
 		return Value{}, newError(src, MaxLength, msgTooLong)
 	}
 	p := parser{src: src, ans: opts.Ans.norm(), hasAns: opts.HasAns}
-	if b := opts.Budget; b != nil {
-		if b.Left < MaxWork {
-			p.budget, p.budgeted = max(b.Left, 0), true
-		}
-		defer func() { b.Left -= p.work }()
-	}
+	p.budget = opts.Budget
 	v := p.parse()
 	if p.err != nil {
 		return Value{}, p.err

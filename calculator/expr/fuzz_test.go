@@ -1,6 +1,7 @@
 package expr_test
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -80,4 +81,51 @@ func isLimit(err error) bool {
 	var e *expr.Error
 	return errors.As(err, &e) && (strings.HasPrefix(e.Msg, "expression too long") ||
 		strings.HasPrefix(e.Msg, "nesting too deep") || strings.HasPrefix(e.Msg, "too much computation"))
+}
+
+// FuzzValueText checks that MarshalText and UnmarshalText round-trip: for
+// src read as an expression, the Value's text reads back as the same
+// Value and marshals to the same text; and for src read as a Value's text
+// by ParseValue, that it succeeds only where Eval gives the same Value,
+// and fails with an *expr.Error in src.
+//
+//	go test ./expr -run '^$' -fuzz FuzzValueText -fuzztime 10s
+func FuzzValueText(f *testing.F) {
+	for _, s := range []string{
+		"35/3", "-1/2", "4", "0", "-0", "+7", "1.5", "-0.25", "1e-3", "2.5E+2/1_0",
+		"2^64", "-2^63", "1/3 - 2^70", "1/0", "1 / 2", "1/-2", "--1", "1e", ".", "\xff",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		if v, err := expr.Eval(src, expr.Options{}); err == nil {
+			roundTrip(t, src, v)
+		}
+		v, err := expr.ParseValue(src)
+		if err != nil {
+			checkFuzzError(t, src, err)
+			return
+		}
+		if w, err := expr.Eval(src, expr.Options{}); err != nil || !w.Equal(v) {
+			t.Fatalf("ParseValue(%q) = %.100s, but Eval gives %.100s, %v", src, v.Fraction(), w.Fraction(), err)
+		}
+		roundTrip(t, src, v)
+	})
+}
+
+// roundTrip checks that v, from src, marshals to text that reads back as
+// v and marshals to the same text.
+func roundTrip(t *testing.T, src string, v expr.Value) {
+	t.Helper()
+	text, err := v.MarshalText()
+	if err != nil {
+		t.Fatalf("MarshalText of %q: %v", src, err)
+	}
+	var w expr.Value
+	if err := w.UnmarshalText(text); err != nil || !w.Equal(v) {
+		t.Fatalf("%q marshals as %.100q, which reads back as %.100s, %v", src, text, w.Fraction(), err)
+	}
+	if again, _ := w.MarshalText(); !bytes.Equal(again, text) {
+		t.Fatalf("%q marshals as %.100q, then as %.100q", src, text, again)
+	}
 }

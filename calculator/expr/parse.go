@@ -43,7 +43,7 @@ type parser struct {
 
 // costlyMsg returns the message for reaching the work limit.
 func (p *parser) costlyMsg() string {
-	if p.budgeted {
+	if p.overBudget {
 		return msgBudget
 	}
 	return msgTooCostly

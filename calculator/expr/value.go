@@ -7,7 +7,15 @@ import (
 
 // Value is an exact rational number. The zero Value is 0. Values are
 // immutable: copy and share them freely, also between goroutines.
+//
+// Values cannot be compared with == (it would compare their
+// representations, not their values): use [Value.Equal] or [Value.Cmp].
+// For the same reason a Value cannot be a map key; its [Value.Fraction]
+// can, and [ParseValue] reads it back.
 type Value struct {
+	// A func type makes Value not comparable, at no cost in size (a
+	// field of size zero is free when it is not the last one).
+	_ [0]func()
 	// When r is nil the value is num/den, with den ≥ 1, num and den
 	// coprime and num ≠ math.MinInt64 (so it can be negated), except in
 	// the zero Value, whose den is 0 and means 1 (see norm).
@@ -87,6 +95,20 @@ func (v Value) Cmp(w Value) int {
 	vn, vd := v.parts()
 	wn, wd := w.parts()
 	return new(big.Int).Mul(vn, wd).Cmp(new(big.Int).Mul(wn, vd))
+}
+
+// Equal reports whether v and w are the same number, as Cmp(w) == 0
+// does, but more quickly.
+func (v Value) Equal(w Value) bool {
+	v, w = v.norm(), w.norm()
+	switch {
+	case v.r == nil && w.r == nil:
+		return v.num == w.num && v.den == w.den
+	case v.r != nil && w.r != nil:
+		return v.r.n.Cmp(w.r.n) == 0 && v.r.d.Cmp(w.r.d) == 0
+	}
+	// Only one fits machine words, so they differ; Cmp makes sure.
+	return v.Cmp(w) == 0
 }
 
 // Rat returns v as a new big.Rat.

@@ -31,7 +31,7 @@ var msgLineTooLong = "line too long (more than " + strconv.Itoa(maxLine) + " byt
 // it prints a hint instead.
 func runStream(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	if s.budget > 0 {
-		s.work = &expr.Budget{Left: s.budget.Nanoseconds()} // units of about 1 ns
+		s.work = expr.NewBudget(s.budget.Nanoseconds()) // units of about 1 ns
 	}
 	st := &stream{
 		s:      s,
