@@ -57,6 +57,10 @@ type session struct {
 	master *os.File
 	slave  *os.File
 
+	// before is the terminal's settings before the calculator started,
+	// read before it could switch the terminal to raw mode.
+	before unix.Termios
+
 	mu   sync.Mutex
 	out  strings.Builder // everything the calculator wrote
 	seen int             // how much of out expect has gone past
@@ -70,10 +74,11 @@ func start(t *testing.T) *session {
 	cmd := exec.CommandContext(ctx, binary)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	before := termios(t, slave)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &session{t: t, cmd: cmd, master: master, slave: slave}
+	s := &session{t: t, cmd: cmd, master: master, slave: slave, before: before}
 	go func() {
 		buf := make([]byte, 4096)
 		for {
@@ -145,7 +150,7 @@ func termios(t *testing.T, f *os.File) unix.Termios {
 
 func TestInteractive(t *testing.T) {
 	s := start(t)
-	before := termios(t, s.slave)
+	before := s.before
 	s.expect("Type help for help")
 	s.expect("> ")
 
@@ -185,7 +190,7 @@ func TestInteractiveExit(t *testing.T) {
 	for _, cmd := range []string{"exit", "quit"} {
 		t.Run(cmd, func(t *testing.T) {
 			s := start(t)
-			before := termios(t, s.slave)
+			before := s.before
 			s.expect("> ")
 			s.send("2^10\r")
 			s.expect("\r\n1024\r\n")
@@ -204,7 +209,7 @@ func TestInteractiveExit(t *testing.T) {
 // prompt restores the terminal first.
 func TestInteractiveSignal(t *testing.T) {
 	s := start(t)
-	before := termios(t, s.slave)
+	before := s.before
 	s.expect("> ")
 	if termios(t, s.slave) == before {
 		t.Fatal("the terminal is not in raw mode at the prompt")
