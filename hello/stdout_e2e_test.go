@@ -212,6 +212,9 @@ func TestStalledStdoutNeitherBlocksServingNorLosesCount(t *testing.T) {
 			access++
 		case "log records dropped":
 			reported += int64(r["dropped"].(float64))
+			if r["reason"] != "stdout did not take them" || r["stdout_slow"].(float64) == 0 {
+				t.Errorf("drop record %v: want the reason stdout did not take them, counted as stdout_slow", r)
+			}
 		case "log records dropped in total":
 			total = int64(r["dropped_total"].(float64))
 		}
@@ -308,5 +311,22 @@ func TestClosedStdoutKeepsServing(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "log records were dropped") {
 		t.Errorf("stderr does not count the dropped records: %q", stderr)
+	}
+}
+
+// TestOversizedLogLineIsCountedAsSuch: an access line larger than the log
+// buffer (a path of 600 KB, which -max-header-bytes 1 MiB lets in) can never
+// be written; it is dropped and reported as too large, not blamed on stdout.
+func TestOversizedLogLineIsCountedAsSuch(t *testing.T) {
+	p := startServer(t, releaseBin, nil, "-addr", "127.0.0.1:0", "-max-header-bytes", "1048576")
+	c := dial(t, p.addr)
+	fmt.Fprintf(c.conn, "GET /%s HTTP/1.1\r\nHost: x\r\n\r\n", strings.Repeat("a", 600<<10))
+	if _, _, err := c.readResponse(safeTimeout); err != nil {
+		t.Fatal(err)
+	}
+	get(t, p.url+"/") // a record that fits, after which the drop is reported
+	r := p.waitFor("log records dropped")
+	if r["reason"] != "records larger than the log buffer" || r["oversized"] != 1.0 || r["stdout_slow"] != 0.0 {
+		t.Errorf("drop record %v: want one oversized record and its reason", r)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/go-multistage/multistage/hello/internal/buildinfo"
@@ -38,8 +39,8 @@ func serve(ctx context.Context, cfg config.Config, unknown []config.UnknownVar, 
 			fmt.Fprintf(stderr, "hello: cannot write the log to stdout: %v; "+
 				"log records are dropped and counted until it works again\n", err)
 		},
-		OnRecovered: func(n int64) {
-			logger.Warn("log records dropped", "dropped", n, "reason", "stdout did not take them")
+		OnRecovered: func(d logsink.Drops) {
+			logger.Warn("log records dropped", dropAttrs("dropped", d)...)
 		},
 	})
 	logger = slog.New(jsonlog.New(sink.Events(), slog.LevelInfo))
@@ -180,16 +181,62 @@ func serverConfig(cfg config.Config, accessLog *jsonlog.Handler) server.Config {
 // what is pending, waiting at most timeout. What stdout could not take is
 // reported on stderr.
 func closeLog(sink *logsink.Sink, logger *slog.Logger, stderr io.Writer, timeout time.Duration) {
-	dropped := sink.Dropped()
-	if dropped > 0 {
-		logger.Warn("log records dropped in total", "dropped_total", dropped)
+	if d := sink.Drops(); d.Total() > 0 {
+		logger.Warn("log records dropped in total", dropAttrs("dropped_total", d)...)
 	}
 	if err := sink.Close(timeout); err != nil {
 		fmt.Fprintf(stderr, "hello: %v\n", err)
 	}
-	if dropped = sink.Dropped(); dropped > 0 {
-		fmt.Fprintf(stderr, "hello: %d log records were dropped because stdout did not take them\n", dropped)
+	if d := sink.Drops(); d.Total() > 0 {
+		fmt.Fprintf(stderr, "hello: %d log records were dropped (%s)\n", d.Total(), dropReasons(d))
 	}
+}
+
+// dropAttrs are the log attributes of drops d: the total under key, then
+// the count of each reason, and the main reason in words.
+func dropAttrs(key string, d logsink.Drops) []any {
+	return []any{key, d.Total(),
+		"oversized", d.Oversized, "stdout_slow", d.Stalled, "overload", d.Behind, "write_failed", d.Failed,
+		"reason", mainReason(d)}
+}
+
+// reasons lists drops d by reason, in words.
+func reasons(d logsink.Drops) []struct {
+	n   int64
+	why string
+} {
+	return []struct {
+		n   int64
+		why string
+	}{
+		{d.Stalled, "stdout did not take them"},
+		{d.Behind, "the log writer fell behind (CPU overload)"},
+		{d.Oversized, "records larger than the log buffer"},
+		{d.Failed, "writes to stdout failed"},
+	}
+}
+
+// mainReason names the reason most of drops d had.
+func mainReason(d logsink.Drops) string {
+	rs := reasons(d)
+	main := rs[0]
+	for _, r := range rs[1:] {
+		if r.n > main.n {
+			main = r
+		}
+	}
+	return main.why
+}
+
+// dropReasons says drops d by reason, for stderr.
+func dropReasons(d logsink.Drops) string {
+	var parts []string
+	for _, r := range reasons(d) {
+		if r.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d: %s", r.n, r.why))
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // exitCode maps the server's result to an exit code; the server has

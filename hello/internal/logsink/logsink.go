@@ -40,8 +40,35 @@ type Options struct {
 	// once. The records of that write are counted as dropped.
 	OnError func(error)
 	// OnRecovered is called when a write to the output succeeds after
-	// records were dropped, with their number since the last call.
-	OnRecovered func(dropped int64)
+	// records were dropped, with what was dropped since the last call.
+	OnRecovered func(Drops)
+}
+
+// Drops counts dropped records by why they were dropped.
+type Drops struct {
+	// Oversized: the record is larger than the buffer (Lines, or Lines
+	// plus Reserve for an event), so it could never fit.
+	Oversized int64
+	// Stalled: the buffer was full while the output was taking a write:
+	// the output is slower than the records come (a slow or paused
+	// reader of stdout).
+	Stalled int64
+	// Behind: the buffer was full while no write was in progress: the
+	// writer goroutine did not get to run in time (the CPU is overloaded).
+	Behind int64
+	// Failed: a write to the output failed, and its records with it.
+	Failed int64
+}
+
+// Total returns the number of records dropped for any reason.
+func (d Drops) Total() int64 { return d.Oversized + d.Stalled + d.Behind + d.Failed }
+
+// add adds e's counts to d.
+func (d *Drops) add(e Drops) {
+	d.Oversized += e.Oversized
+	d.Stalled += e.Stalled
+	d.Behind += e.Behind
+	d.Failed += e.Failed
 }
 
 // Sink buffers records for one output. Create it with [New]; stop it with
@@ -53,8 +80,9 @@ type Sink struct {
 	mu        sync.Mutex
 	buf       []byte // pending records, in order
 	records   int64  // in buf
-	dropped   int64  // since the last OnRecovered
-	total     int64  // dropped since New
+	dropped   Drops  // since the last OnRecovered
+	total     Drops  // dropped since New
+	writing   bool   // the writer is in a write to the output
 	armed     bool   // the timer will wake the writer
 	closing   bool   // Close was called
 	stopped   bool   // the writer goroutine has ended
@@ -133,8 +161,7 @@ func (s *Sink) add(p []byte, event bool) {
 	}
 	s.mu.Lock()
 	if len(s.buf)+len(p) > limit || s.stopped {
-		s.dropped++
-		s.total++
+		s.drop(len(p) > limit)
 		s.mu.Unlock()
 		return
 	}
@@ -151,6 +178,22 @@ func (s *Sink) add(p []byte, event bool) {
 	}
 }
 
+// drop counts one record that does not fit (oversized: it never could),
+// with its reason. The caller holds s.mu.
+func (s *Sink) drop(oversized bool) {
+	var d Drops
+	switch {
+	case oversized:
+		d.Oversized = 1
+	case s.writing || s.stopped:
+		d.Stalled = 1
+	default:
+		d.Behind = 1
+	}
+	s.dropped.add(d)
+	s.total.add(d)
+}
+
 // signal wakes the writer goroutine, if it is not awake already.
 func (s *Sink) signal() {
 	select {
@@ -160,7 +203,10 @@ func (s *Sink) signal() {
 }
 
 // Dropped returns the number of records dropped since New.
-func (s *Sink) Dropped() int64 {
+func (s *Sink) Dropped() int64 { return s.Drops().Total() }
+
+// Drops returns the records dropped since New, by reason.
+func (s *Sink) Drops() Drops {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.total
@@ -189,6 +235,7 @@ func (s *Sink) run() {
 		}
 		batch, n := s.buf, s.records
 		s.buf, s.records = spare[:0], 0
+		s.writing = true
 		s.mu.Unlock()
 		s.write(batch, n)
 		spare = batch
@@ -199,21 +246,22 @@ func (s *Sink) run() {
 func (s *Sink) write(batch []byte, n int64) {
 	_, err := s.out.Write(batch)
 	s.mu.Lock()
+	s.writing = false
 	var first bool
-	var recovered int64
+	var recovered Drops
 	if err != nil {
 		first = s.lastError == nil
 		s.lastError = err
-		s.dropped += n
-		s.total += n
-	} else if s.dropped > 0 {
-		recovered, s.dropped = s.dropped, 0
+		s.dropped.add(Drops{Failed: n})
+		s.total.add(Drops{Failed: n})
+	} else if s.dropped.Total() > 0 {
+		recovered, s.dropped = s.dropped, Drops{}
 	}
 	s.mu.Unlock()
 	if first && s.opts.OnError != nil {
 		s.opts.OnError(err)
 	}
-	if recovered > 0 && s.opts.OnRecovered != nil {
+	if recovered.Total() > 0 && s.opts.OnRecovered != nil {
 		s.opts.OnRecovered(recovered)
 	}
 }
@@ -248,7 +296,7 @@ func (s *Sink) Close(timeout time.Duration) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dropped > 0 && s.lastError != nil {
+	if s.dropped.Total() > 0 && s.lastError != nil {
 		return fmt.Errorf("logsink: writing to the output: %w", s.lastError)
 	}
 	return nil

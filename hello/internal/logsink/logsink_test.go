@@ -119,9 +119,9 @@ func TestCloseWritesEverything(t *testing.T) {
 func TestStalledOutputDropsLines(t *testing.T) {
 	o := output{blocked: make(chan struct{})}
 	var mu sync.Mutex
-	var recovered []int64
+	var recovered []Drops
 	s := New(&o, Options{Lines: 100, Reserve: 50, Delay: time.Millisecond, Batch: 1,
-		OnRecovered: func(n int64) { mu.Lock(); recovered = append(recovered, n); mu.Unlock() }})
+		OnRecovered: func(d Drops) { mu.Lock(); recovered = append(recovered, d); mu.Unlock() }})
 
 	fmt.Fprint(s.Lines(), "first\n") // taken by the writer, which blocks
 	eventually(t, "the writer to take the first line", func() bool {
@@ -151,8 +151,8 @@ func TestStalledOutputDropsLines(t *testing.T) {
 	if err := s.Close(time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if recovered[0] != 1000-9 {
-		t.Errorf("OnRecovered(%d), want %d", recovered[0], 1000-9)
+	if want := (Drops{Stalled: 1000 - 9}); recovered[0] != want {
+		t.Errorf("OnRecovered(%+v), want %+v: the output was taking a write", recovered[0], want)
 	}
 	want := "first\n" + strings.Repeat("0123456789\n", 9) + "event\n"
 	if got := o.String(); got != want {
@@ -221,4 +221,49 @@ func TestConcurrentWritersKeepRecordsWhole(t *testing.T) {
 			t.Fatalf("torn line %q", l)
 		}
 	}
+}
+
+// TestDropReasons: each reason a record is dropped for is counted as such.
+func TestDropReasons(t *testing.T) {
+	t.Run("oversized", func(t *testing.T) {
+		var o output
+		s := New(&o, Options{Lines: 100, Reserve: 50, Delay: time.Millisecond})
+		fmt.Fprint(s.Lines(), strings.Repeat("x", 101)+"\n")
+		fmt.Fprint(s.Events(), strings.Repeat("x", 151)+"\n")
+		fmt.Fprint(s.Lines(), "fits\n")
+		if err := s.Close(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := s.Drops(), (Drops{Oversized: 2}); got != want {
+			t.Errorf("Drops = %+v, want %+v", got, want)
+		}
+		if o.String() != "fits\n" {
+			t.Errorf("output %q", o.String())
+		}
+	})
+	t.Run("behind", func(t *testing.T) {
+		// No write in progress, the writer not yet woken (a long Delay):
+		// a full buffer means the writer fell behind.
+		var o output
+		s := New(&o, Options{Lines: 100, Delay: time.Hour, Batch: 1 << 20})
+		for range 20 {
+			fmt.Fprint(s.Lines(), "0123456789\n")
+		}
+		if got, want := s.Drops(), (Drops{Behind: 20 - 9}); got != want {
+			t.Errorf("Drops = %+v, want %+v", got, want)
+		}
+		if err := s.Close(time.Second); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("failed", func(t *testing.T) {
+		o := output{fail: syscall.EPIPE}
+		s := New(&o, Options{Delay: time.Millisecond})
+		fmt.Fprint(s.Events(), "a\n")
+		eventually(t, "the failed write", func() bool { return s.Dropped() == 1 })
+		s.Close(time.Second) //nolint:errcheck // the EPIPE is expected
+		if got, want := s.Drops(), (Drops{Failed: 1}); got != want {
+			t.Errorf("Drops = %+v, want %+v", got, want)
+		}
+	})
 }
