@@ -56,6 +56,9 @@ type tracker struct {
 	// epoch starts the tracker's clock, [tracker.now].
 	epoch time.Time
 
+	// own counts the requests that net/http answered, or closed, itself.
+	own ownCounts
+
 	// What the cap did, for its warning (see [tracker.full]).
 	evictedSilent, evictedSlow, fdExhausted atomic.Int64
 	// onFull, if set, is called when a new connection finds the cap
@@ -71,6 +74,20 @@ func newTracker(limit int) *tracker {
 // on the monotonic clock only, which costs half of time.Now (a connection
 // reads it after every response).
 func (t *tracker) now() int64 { return int64(time.Since(t.epoch)) }
+
+// ownCounts count the requests no handler saw, by what net/http did: an
+// answer of its own, by status class, or a close of a request that never
+// completed.
+type ownCounts struct {
+	ok, clientError, serverError, other, incomplete atomic.Int64
+}
+
+// ownTotals is a snapshot of ownCounts.
+type ownTotals struct{ ok, clientError, serverError, other, incomplete int64 }
+
+func (o *ownCounts) load() ownTotals {
+	return ownTotals{o.ok.Load(), o.clientError.Load(), o.serverError.Load(), o.other.Load(), o.incomplete.Load()}
+}
 
 // trackedConn is a client connection as the tracker sees it.
 //
@@ -102,6 +119,9 @@ type trackedConn struct {
 	interrupted atomic.Bool
 	// req is the request being served, for the log of a cut-off request.
 	req atomic.Pointer[http.Request]
+	// answered is set when net/http wrote a response of its own (see
+	// [trackedConn.Write]).
+	answered atomic.Bool
 
 	mu sync.Mutex // guards the deadlines, and applying them
 	// The deadlines net/http wants, and those in force on the socket, in
@@ -176,6 +196,9 @@ func (c *trackedConn) rearmRead() bool {
 // Write writes p. After a timeout it sets the deadline net/http wants and
 // writes the rest, unless that deadline has passed.
 func (c *trackedConn) Write(p []byte) (int, error) {
+	if c.req.Load() == nil {
+		c.noteOwnResponse(p)
+	}
 	var done int
 	for {
 		n, err := c.Conn.Write(p[done:])
@@ -267,6 +290,27 @@ func unixTime(d int64) time.Time {
 	return time.Unix(0, d)
 }
 
+// noteOwnResponse counts a response that net/http writes with no handler
+// involved (no request is noted on the connection): its rejections of
+// requests it cannot parse or will not serve (400, 431, 501, 505 ...), and
+// its answer to OPTIONS *. p is the start of the response.
+func (c *trackedConn) noteOwnResponse(p []byte) {
+	if len(p) < len("HTTP/1.1 200") || string(p[:len("HTTP/1.")]) != "HTTP/1." {
+		return
+	}
+	switch p[len("HTTP/1.1 ")] {
+	case '2':
+		c.t.own.ok.Add(1)
+	case '4':
+		c.t.own.clientError.Add(1)
+	case '5':
+		c.t.own.serverError.Add(1)
+	default:
+		c.t.own.other.Add(1)
+	}
+	c.answered.Store(true)
+}
+
 // CloseWrite shuts down the writing side of the connection, as
 // *net.TCPConn does. net/http ends its own error responses (431 for
 // oversized headers, 400, ...) with it and a short wait, so that a client
@@ -308,11 +352,17 @@ func (t *tracker) connState(nc net.Conn, state http.ConnState) {
 		c.state.Store(connActive)
 	case http.StateIdle:
 		c.req.Store(nil)
+		c.answered.Store(false)
 		c.handled.Store(0)
 		c.since.Store(t.now())
 		c.got.Store(false)
 		c.state.Store(connIdle)
 	case http.StateClosed, http.StateHijacked:
+		if c.got.Load() && c.req.Load() == nil && !c.answered.Load() && !c.interrupted.Load() {
+			// Part of a request arrived and nothing answered it: the header
+			// or read timeout, or the client gave up.
+			t.own.incomplete.Add(1)
+		}
 		c.state.Store(connClosed)
 		t.remove(c)
 	}

@@ -70,6 +70,9 @@ type Server struct {
 	conns *tracker
 	// lastFullWarn is when warnFull last logged, on conns' clock.
 	lastFullWarn atomic.Int64
+	// ownEvery is how often the requests net/http answered itself are
+	// logged (see reportOwn).
+	ownEvery time.Duration
 
 	versionBody []byte
 }
@@ -88,6 +91,7 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: logger, conns: newTracker(connectionCap(cfg.MaxConnections, logger))}
 	s.conns.onFull = s.warnFull
+	s.ownEvery = ownReportEvery
 	s.versionBody, err = jsonBody(cfg.Build)
 	if err != nil {
 		return nil, fmt.Errorf("server: encode build info: %w", err)
@@ -211,6 +215,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		"version", s.cfg.Build.Version,
 		"access_log", s.cfg.AccessLog != nil)
 
+	stopReport := s.startOwnReport()
+	defer stopReport()
 	served := make(chan error, 1)
 	go func() { served <- s.http.Serve(ln) }()
 	select {
@@ -220,7 +226,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
-	return s.shutdown(ln, served)
+	return s.shutdown(ln, served, stopReport)
 }
 
 // drainPoll is how often the drain looks at the connections.
@@ -233,8 +239,9 @@ const drainPoll = 5 * time.Millisecond
 // "Connection: close", lets busy connections end after their exchange,
 // closes the connections that are silent (no byte of a request since their
 // last response), and waits for those whose request has begun, until the
-// grace period ends.
-func (s *Server) shutdown(ln net.Listener, served <-chan error) error {
+// grace period ends. stopReport ends the report of net/http's own answers,
+// whose last record comes before the shutdown's.
+func (s *Server) shutdown(ln net.Listener, served <-chan error, stopReport func()) error {
 	s.ready.Store(false)
 	s.draining.Store(true)
 	s.log.Info("shutdown started",
@@ -261,6 +268,7 @@ func (s *Server) shutdown(ln net.Listener, served <-chan error) error {
 			s.http.Close()
 		}
 	}
+	stopReport()
 	if cut > 0 {
 		s.log.Error("grace period expired, requests cut off",
 			"grace_period", s.cfg.GracePeriod.String(), "cut_off", cut)
