@@ -41,11 +41,12 @@ func bodyNeverSent(ctx context.Context, conn net.Conn) {
 		return
 	}
 	go func() { <-ctx.Done(); conn.Close() }()
-	io.Copy(io.Discard, conn) //nolint:errcheck // until the server or ctx closes it
+	_, _ = io.Copy(io.Discard, conn) // until the server or ctx closes it
 }
 
 // attack runs n attackers against addr until the test ends.
 func attack(t *testing.T, addr string, n int, a attacker) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
@@ -81,14 +82,14 @@ func TestHealthUnderAFullHouse(t *testing.T) {
 			}
 			time.Sleep(500 * time.Millisecond) // the attackers settle into every place
 			for i := range rounds {
-				checkWithin(t, fmt.Sprintf("round %d: hello healthcheck", i), time.Second, func() error {
+				checkWithin(t, fmt.Sprintf("round %d: hello healthcheck", i), func() error {
 					if code, _, stderr := runHello(t, releaseBin, nil, "healthcheck", "-addr", p.addr); code != 0 {
 						return fmt.Errorf("exit %d: %s", code, stderr)
 					}
 					return nil
 				})
 				for _, path := range []string{"/healthz", "/readyz", "/"} {
-					checkWithin(t, fmt.Sprintf("round %d: GET %s", i, path), time.Second, func() error {
+					checkWithin(t, fmt.Sprintf("round %d: GET %s", i, path), func() error {
 						if code, _ := get(t, p.url+path); code != 200 {
 							return fmt.Errorf("status %d", code)
 						}
@@ -103,9 +104,15 @@ func TestHealthUnderAFullHouse(t *testing.T) {
 	}
 }
 
-// checkWithin runs check and fails the test unless it succeeds within limit.
-func checkWithin(t *testing.T, what string, limit time.Duration, check func() error) {
+// probeLimit is how long a probe or a new client may wait under a full
+// house.
+const probeLimit = time.Second
+
+// checkWithin runs check and fails the test unless it succeeds within
+// probeLimit.
+func checkWithin(t *testing.T, what string, check func() error) {
 	t.Helper()
+	const limit = probeLimit
 	start := time.Now()
 	err := check()
 	took := time.Since(start)
@@ -136,17 +143,27 @@ func TestFitsTheFileDescriptorLimit(t *testing.T) {
 		clients = append(clients, c)
 	}
 	for i := range 5 {
-		checkWithin(t, fmt.Sprintf("round %d: GET /healthz", i), time.Second, func() error {
+		checkWithin(t, fmt.Sprintf("round %d: GET /healthz", i), func() error {
 			if code, _ := get(t, p.url+"/healthz"); code != 200 {
 				return fmt.Errorf("status %d", code)
 			}
 			return nil
 		})
-		checkWithin(t, fmt.Sprintf("round %d: hello healthcheck", i), time.Second, func() error {
+		checkWithin(t, fmt.Sprintf("round %d: hello healthcheck", i), func() error {
 			if code, _, stderr := runHello(t, releaseBin, nil, "healthcheck", "-addr", p.addr); code != 0 {
 				return fmt.Errorf("exit %d: %s", code, stderr)
 			}
 			return nil
 		})
+	}
+	// At most the effective cap (32) of them stays open.
+	var closed int
+	for _, c := range clients {
+		if c.closedByServer(10 * time.Millisecond) {
+			closed++
+		}
+	}
+	if closed < 100-32 {
+		t.Errorf("%d of 100 idle clients closed, want at least 68 at a cap of 32", closed)
 	}
 }

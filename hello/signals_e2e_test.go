@@ -36,6 +36,7 @@ func probeNamespace(attr *syscall.SysProcAttr) error {
 func TestSignals(t *testing.T) {
 	for _, pid1 := range []bool{false, true} {
 		start := func(t *testing.T) *proc {
+			t.Helper()
 			args := []string{"-addr", "127.0.0.1:0"}
 			if pid1 {
 				return asPID1(t, releaseBin, args...)

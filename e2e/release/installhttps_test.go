@@ -102,7 +102,7 @@ func TestInstallScriptHTTPSOnly(t *testing.T) {
 	// /downgrade: every file, and the latest release, redirect to the
 	// plain server.
 	tlsMux.HandleFunc("/downgrade/download/", func(w http.ResponseWriter, req *http.Request) {
-		http.Redirect(w, req, plain.URL+"/releases/download/"+strings.TrimPrefix(req.URL.Path, "/downgrade/download/"), http.StatusFound)
+		http.Redirect(w, req, plain.URL+"/releases/download/"+strings.TrimPrefix(req.URL.Path, "/downgrade/download/"), http.StatusFound) //nolint:gosec // G710: the test's own redirect to its own loopback server
 	})
 	rel.serveLatest(tlsMux, "/downgrade", plain.URL+"/releases")
 	// /archive-downgrade: checksums.txt over https, the archive from the
@@ -113,7 +113,7 @@ func TestInstallScriptHTTPSOnly(t *testing.T) {
 			_, _ = w.Write(rel.files["checksums.txt"])
 			return
 		}
-		http.Redirect(w, req, plain.URL+"/releases/download/"+file, http.StatusFound)
+		http.Redirect(w, req, plain.URL+"/releases/download/"+file, http.StatusFound) //nolint:gosec // G710: the test's own redirect to its own loopback server
 	})
 	secure := httptest.NewTLSServer(tlsMux)
 	t.Cleanup(secure.Close)

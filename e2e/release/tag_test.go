@@ -42,31 +42,11 @@ func (r gitRepo) git(args ...string) string {
 	return out
 }
 
-// write creates or replaces a file of the repository.
-func (r gitRepo) write(name, content string) {
-	r.t.Helper()
-	path := filepath.Join(r.dir, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		r.t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
 // commit commits everything in the working tree (or nothing) with subject.
 func (r gitRepo) commit(subject string) {
 	r.t.Helper()
 	r.git("add", "--all")
 	r.git("commit", "--quiet", "--allow-empty", "-m", subject)
-}
-
-// goModEdit runs go mod edit on the go.mod of module directory dir.
-func (r gitRepo) goModEdit(dir string, args ...string) {
-	r.t.Helper()
-	if _, err := command.New("go", append([]string{"mod", "edit"}, args...)...).In(filepath.Join(r.dir, dir)).Env("GOFLAGS=", "GOWORK=off").Output(); err != nil {
-		r.t.Fatal(err)
-	}
 }
 
 // tag creates annotated tags on HEAD.

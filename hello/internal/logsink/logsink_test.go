@@ -261,7 +261,7 @@ func TestDropReasons(t *testing.T) {
 		s := New(&o, Options{Delay: time.Millisecond})
 		fmt.Fprint(s.Events(), "a\n")
 		eventually(t, "the failed write", func() bool { return s.Dropped() == 1 })
-		s.Close(time.Second) //nolint:errcheck // the EPIPE is expected
+		_ = s.Close(time.Second) // the EPIPE is expected
 		if got, want := s.Drops(), (Drops{Failed: 1}); got != want {
 			t.Errorf("Drops = %+v, want %+v", got, want)
 		}

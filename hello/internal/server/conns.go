@@ -472,10 +472,11 @@ func (t *tracker) evictSlow() bool {
 }
 
 // makeRoom closes one connection to make room for a new one: the one
-// silent the longest, or else the one stuck the longest. It reports
-// whether it closed one.
-func (t *tracker) makeRoom() bool {
-	return t.evictIdle() || t.evictSlow()
+// silent the longest, or else the one stuck the longest, if any.
+func (t *tracker) makeRoom() {
+	if !t.evictIdle() {
+		t.evictSlow()
+	}
 }
 
 // listener wraps the server's listener: it hands out tracked connections,

@@ -33,7 +33,7 @@ func plainServer(t *testing.T, cfg Config) string {
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 	}
-	go hs.Serve(ln) //nolint:errcheck // ends with ErrServerClosed at cleanup
+	go hs.Serve(ln) // ends with ErrServerClosed at cleanup
 	t.Cleanup(func() { hs.Close() })
 	return ln.Addr().String()
 }
@@ -54,7 +54,7 @@ func exchange(t *testing.T, addr, request string) outcome {
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(safeTimeout))
-	go io.WriteString(conn, request) //nolint:errcheck // the server may stop reading
+	go io.WriteString(conn, request) // the server may stop reading
 	br := bufio.NewReader(conn)
 	var o outcome
 	line, err := br.ReadString('\n')

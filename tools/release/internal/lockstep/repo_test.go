@@ -104,12 +104,13 @@ func TestTagRefuses(t *testing.T) {
 		refusal string
 	}{
 		{"bad version", nil, "v1.2", "not a semantic version"},
-		{"modified file", func(t *testing.T, r *Repo) { write(t, r, "go.work", "go 1.26\n") }, "v1.2.3", "working tree is not clean"},
-		{"staged file", func(t *testing.T, r *Repo) { write(t, r, "NEW", "x\n"); mustGit(t, r, "add", "NEW") }, "v1.2.3", "working tree is not clean"},
-		{"untracked file", func(t *testing.T, r *Repo) { write(t, r, "notes.txt", "x\n") }, "v1.2.3", "working tree is not clean"},
-		{"module tag exists, lightweight", func(t *testing.T, r *Repo) { mustGit(t, r, "tag", "hello/v1.2.3") }, "v1.2.3", "tag hello/v1.2.3 exists already"},
-		{"older patch", func(t *testing.T, r *Repo) { mustGit(t, r, "tag", "v1.2.3"); commit(t, r, "fix: next") }, "v1.2.2", "not greater than the newest release tag, v1.2.3"},
+		{"modified file", func(t *testing.T, r *Repo) { t.Helper(); write(t, r, "go.work", "go 1.26\n") }, "v1.2.3", "working tree is not clean"},
+		{"staged file", func(t *testing.T, r *Repo) { t.Helper(); write(t, r, "NEW", "x\n"); mustGit(t, r, "add", "NEW") }, "v1.2.3", "working tree is not clean"},
+		{"untracked file", func(t *testing.T, r *Repo) { t.Helper(); write(t, r, "notes.txt", "x\n") }, "v1.2.3", "working tree is not clean"},
+		{"module tag exists, lightweight", func(t *testing.T, r *Repo) { t.Helper(); mustGit(t, r, "tag", "hello/v1.2.3") }, "v1.2.3", "tag hello/v1.2.3 exists already"},
+		{"older patch", func(t *testing.T, r *Repo) { t.Helper(); mustGit(t, r, "tag", "v1.2.3"); commit(t, r, "fix: next") }, "v1.2.2", "not greater than the newest release tag, v1.2.3"},
 		{"replace directive", func(t *testing.T, r *Repo) {
+			t.Helper()
 			write(t, r, "hello/go.mod", "module example.com/m/hello\n\ngo 1.26\n\nreplace example.com/x => ../x\n")
 			commit(t, r, "build: replace")
 		}, "v1.2.3", "replace or exclude directives"},
