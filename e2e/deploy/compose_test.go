@@ -270,7 +270,8 @@ func requireCompose(t *testing.T) string {
 func freePortRange(t *testing.T, n int) int {
 	t.Helper()
 	for range 20 {
-		l, err := net.Listen("tcp", ":0")
+		// Every address, as the engine publishes: the port must be free on all.
+		l, err := net.Listen("tcp", ":0") //nolint:gosec // listens for a moment, serves nothing
 		if err != nil {
 			t.Fatal(err)
 		}
