@@ -114,7 +114,7 @@ tag: ## Tag HEAD as release VERSION (v1.2.3, v1.3.0-rc.1, or a patch of an older
 	scripts/release.sh tag "$$VERSION"
 
 .PHONY: deploy-test
-deploy-test: ## Deployment files: Kubernetes manifests checked offline, deploy/compose.yaml rolled on a real swarm.
+deploy-test: ## Deployment files: Kubernetes manifests checked offline; deploy/compose.yaml up, run, scaled and down with the pinned docker compose, and rolled on a real swarm.
 	scripts/docker-engine.sh start && GOWORK=off go -C e2e test -count=1 -v -timeout 15m ./deploy/...
 
 .PHONY: release-snapshot

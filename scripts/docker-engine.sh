@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# docker-engine.sh makes sure a Docker engine answers and the buildx plugin is
-# installed, or tears down an engine it started itself.
+# docker-engine.sh makes sure a Docker engine answers and the buildx and
+# compose plugins are installed, or tears down an engine it started itself.
 #
-#   scripts/docker-engine.sh [start]   ensure engine + buildx (quiet when both are there)
+#   scripts/docker-engine.sh [start]   ensure engine + buildx + compose (quiet when all are there)
 #   scripts/docker-engine.sh stop      stop the dockerd this script started, if any
 #   scripts/docker-engine.sh status    exit 0 when the engine answers
 #
@@ -13,13 +13,15 @@
 # Environment:
 #   GO_MULTISTAGE_STATE   state dir for the pid file and dockerd log
 #                         (default ${TMPDIR:-/tmp}/go-multistage)
-#   GO_MULTISTAGE_CACHE   cache that outlives the run, for the buildx binary
+#   GO_MULTISTAGE_CACHE   cache that outlives the run, for the plugin binaries
 #                         (default ${XDG_CACHE_HOME:-$HOME/.cache}/go-multistage)
 #   BUILDX_VERSION        buildx module version to build (default below)
+#   COMPOSE_VERSION       compose module version to build (default below)
 #   DOCKER_WAIT           seconds to wait for the engine (default 60)
 set -euo pipefail
 
 BUILDX_VERSION=${BUILDX_VERSION:-v0.38.2}
+COMPOSE_VERSION=${COMPOSE_VERSION:-v5.6.0}
 state_dir=${GO_MULTISTAGE_STATE:-${TMPDIR:-/tmp}/go-multistage}
 cache_dir=${GO_MULTISTAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/go-multistage}
 pid_file=$state_dir/dockerd.pid
@@ -76,21 +78,46 @@ start_engine() {
 	die "engine did not answer within ${wait_secs}s"
 }
 
-ensure_buildx() {
-	docker buildx version >/dev/null 2>&1 && return 0
-	# One folder per version, so that a new BUILDX_VERSION gets built.
-	local gobin=$cache_dir/buildx-$BUILDX_VERSION
-	if [ ! -x "$gobin/buildx" ]; then
-		command -v go >/dev/null || die "buildx plugin missing and no Go toolchain to build it"
-		say "building buildx $BUILDX_VERSION into $gobin (about 5 minutes on 2 cores, once)"
+# ensure_plugin NAME MODULE VERSION PACKAGE LDFLAGS MINUTES makes `docker NAME`
+# answer. When no such CLI plugin runs, it builds PACKAGE (a folder of MODULE)
+# at MODULE@VERSION, downloaded through the Go module proxy, into the cache
+# (one folder per version, so that a new pin gets built) and links the binary
+# into the plugin folder as docker-NAME. The build runs inside the module as
+# its own main module, so that its go.mod (exclude and replace directives,
+# which `go install pkg@version` refuses) and go.sum apply as upstream's
+# release builds see them. LDFLAGS stamp the plugin's version variable;
+# MINUTES is what the first build takes.
+ensure_plugin() {
+	local name=$1 module=$2 version=$3 pkg=$4 ldflags=$5 minutes=$6
+	docker "$name" version >/dev/null 2>&1 && return 0
+	local gobin=$cache_dir/$name-$version
+	if [ ! -x "$gobin/$name" ]; then
+		command -v go >/dev/null || die "$name plugin missing and no Go toolchain to build it"
+		say "building $name $version into $gobin (about $minutes minutes on 2 cores, once)"
 		mkdir -p "$gobin"
-		GOBIN=$gobin GOWORK=off GOFLAGS=-buildvcs=false \
-			go install -ldflags "-s -w -X github.com/docker/buildx/version.Version=$BUILDX_VERSION" \
-			"github.com/docker/buildx/cmd/buildx@$BUILDX_VERSION"
+		local src
+		src=$(cd "$gobin" && GOWORK=off GOFLAGS=-mod=mod go mod download -json "$module@$version" |
+			sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+		[ -d "$src" ] || die "could not download $module@$version"
+		# Build to a temporary name first: an interrupted build leaves no
+		# binary that the check above would take for a finished one.
+		GOWORK=off GOFLAGS='-mod=readonly -buildvcs=false' \
+			go -C "$src" build -ldflags "-s -w $ldflags" -o "$gobin/$name.tmp" "$pkg"
+		mv "$gobin/$name.tmp" "$gobin/$name"
 	fi
 	mkdir -p "$plugin_dir"
-	ln -sf "$gobin/buildx" "$plugin_dir/docker-buildx"
-	docker buildx version >/dev/null || die "buildx installed at $plugin_dir/docker-buildx but does not run"
+	ln -sf "$gobin/$name" "$plugin_dir/docker-$name"
+	docker "$name" version >/dev/null || die "$name installed at $plugin_dir/docker-$name but does not run"
+}
+
+ensure_buildx() {
+	ensure_plugin buildx github.com/docker/buildx "$BUILDX_VERSION" ./cmd/buildx \
+		"-X github.com/docker/buildx/version.Version=$BUILDX_VERSION" 5
+}
+
+ensure_compose() {
+	ensure_plugin compose github.com/docker/compose/v5 "$COMPOSE_VERSION" ./cmd \
+		"-X github.com/docker/compose/v5/internal.Version=$COMPOSE_VERSION" 3
 }
 
 stop_engine() {
@@ -110,6 +137,7 @@ case ${1:-start} in
 start)
 	start_engine
 	ensure_buildx
+	ensure_compose
 	;;
 stop) stop_engine ;;
 status) engine_up ;;

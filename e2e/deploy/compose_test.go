@@ -2,15 +2,21 @@ package deploy
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/go-multistage/multistage/e2e/internal/command"
+	"github.com/go-multistage/multistage/e2e/internal/docker"
 )
 
 // loadCompose loads compose files as `docker compose` does (compose-go, the
@@ -190,5 +196,212 @@ func TestComposeEnvAgainstHello(t *testing.T) {
 		}
 	case <-time.After(time.Duration(*hello.StopGracePeriod)):
 		t.Fatalf("hello still running %v after SIGTERM: the engine would kill it", time.Since(terminated))
+	}
+}
+
+// composeWait is what `docker compose up --wait` may take for hello to turn
+// healthy (a safety net: it takes about 2 s, one health check interval). It
+// stays below docker.Timeout, which bounds every compose command.
+const composeWait = 90 * time.Second
+
+// composeReplicas is how many hello replicas TestComposeUp scales to.
+const composeReplicas = 3
+
+// composeProject runs the real docker compose on deploy/compose.yaml and
+// compose.publish.yaml, as project name, with env on top of the test
+// process's environment.
+type composeProject struct {
+	name string
+	env  []string
+}
+
+// cmd returns `docker compose` with the project's name and files, and args.
+func (p composeProject) cmd(args ...string) command.Cmd {
+	full := append([]string{"compose", "--project-name", p.name,
+		"--file", "deploy/compose.yaml", "--file", "deploy/compose.publish.yaml"}, args...)
+	return docker.Command(full...).In(repoRoot).Env(p.env...)
+}
+
+func (p composeProject) must(t *testing.T, args ...string) string {
+	t.Helper()
+	return p.cmd(args...).Must(t)
+}
+
+// down stops and removes the project's containers (one-off ones too),
+// networks and volumes. The images are the test's, removed by their own
+// cleanup.
+func (p composeProject) down() error {
+	_, err := p.cmd("down", "--volumes", "--remove-orphans", "--timeout", "30").Output()
+	return err
+}
+
+// leftovers lists the containers, networks and volumes that still carry the
+// project's label.
+func (p composeProject) leftovers(t *testing.T) []string {
+	t.Helper()
+	filter := "label=com.docker.compose.project=" + p.name
+	var left []string
+	for _, kind := range [][]string{{"ps", "-a"}, {"network", "ls"}, {"volume", "ls"}} {
+		args := append(append([]string(nil), kind...), "--quiet", "--filter", filter)
+		for _, id := range strings.Fields(docker.Must(t, args...)) {
+			left = append(left, kind[0]+" "+id)
+		}
+	}
+	return left
+}
+
+// requireCompose skips t, or fails it when CI is set, unless an engine
+// answers and the docker compose plugin runs; it returns the plugin's
+// version. scripts/docker-engine.sh start builds the pinned one.
+func requireCompose(t *testing.T) string {
+	t.Helper()
+	docker.RequireEngine(t)
+	v, err := docker.Command("compose", "version", "--short").Output()
+	if err != nil {
+		command.Unavailable(t, "no docker compose plugin (scripts/docker-engine.sh start builds the pinned one): %v", err)
+	}
+	return v
+}
+
+// freePortRange returns the first of n consecutive TCP ports that nothing
+// listens on, on any address, for HELLO_PORT as a range: the engine gives
+// each replica one port of it. Another program could take one between
+// this check and compose up; on a test machine that is unlikely.
+func freePortRange(t *testing.T, n int) int {
+	t.Helper()
+	for range 20 {
+		// Every address, as the engine publishes: the port must be free on all.
+		l, err := net.Listen("tcp", ":0") //nolint:gosec // listens for a moment, serves nothing
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := l.Addr().(*net.TCPAddr).Port
+		held := []net.Listener{l}
+		ok := first+n-1 <= 65535
+		for port := first + 1; ok && port < first+n; port++ {
+			l, err := net.Listen("tcp", ":"+strconv.Itoa(port))
+			if ok = err == nil; ok {
+				held = append(held, l)
+			}
+		}
+		for _, l := range held {
+			l.Close()
+		}
+		if ok {
+			return first
+		}
+	}
+	t.Fatalf("no %d consecutive free TCP ports found", n)
+	return 0
+}
+
+// publishedAddrs returns the loopback address of each hello replica's
+// published port 80, by replica index.
+func publishedAddrs(t *testing.T, p composeProject, n int) []string {
+	t.Helper()
+	var addrs []string
+	for i := 1; i <= n; i++ {
+		out := p.must(t, "port", "--index", strconv.Itoa(i), "hello", "80")
+		_, port, err := net.SplitHostPort(out)
+		if err != nil {
+			t.Fatalf("docker compose port --index %d hello 80 = %q: %v", i, out, err)
+		}
+		addrs = append(addrs, net.JoinHostPort("127.0.0.1", port))
+	}
+	return addrs
+}
+
+// TestComposeUp runs deploy/compose.yaml with compose.publish.yaml on the
+// real docker compose, on one engine, as a user would: up --wait (hello
+// healthy, answering the seed's body on its published port), the calculator
+// as a one-shot job both from up and from run, a scale to three replicas
+// each answering on its own port, then down, which must leave no
+// container, network or volume of the project behind.
+func TestComposeUp(t *testing.T) {
+	t.Parallel()
+	version := requireCompose(t)
+	name := docker.UniqueName("compose")
+	hello, calculator := "hello:"+name, "calculator:"+name
+	// Cleanups run in reverse: the project goes before its images.
+	buildReleaseImage(t, "hello", "v0.0.0-compose", hello)
+	buildReleaseImage(t, "calculator", "v0.0.0-compose", calculator)
+	first := freePortRange(t, composeReplicas)
+	portRange := fmt.Sprintf("%d-%d", first, first+composeReplicas-1)
+	p := composeProject{name: name, env: []string{
+		"HELLO_IMAGE=" + hello, "CALCULATOR_IMAGE=" + calculator,
+		"HELLO_REPLICAS=1", "HELLO_PORT=" + portRange,
+	}}
+	t.Cleanup(func() {
+		if err := p.down(); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+	})
+	t.Logf("docker compose %s, project %s, HELLO_PORT=%s", version, name, portRange)
+	checkComposeWarnings(t, p)
+
+	wait := []string{"--wait", "--wait-timeout", strconv.Itoa(int(composeWait.Seconds()))}
+	// hello only: --wait fails on a container that exits, and the
+	// calculator job exits by design.
+	p.must(t, append(append([]string{"up", "--detach"}, wait...), "hello")...)
+	addrs := publishedAddrs(t, p, 1)
+	if code, body := get(t, "http://"+addrs[0]+"/"); code != 200 || body != greeting {
+		t.Fatalf("GET / on the published port %s = %d %q, want 200 %q", addrs[0], code, body, greeting)
+	}
+
+	// The job as `up` starts it: its command prints 14, exit 0, no restart.
+	p.must(t, "up", "--detach", "calculator")
+	if r := p.cmd("wait", "calculator").Run(t); r.Code != 0 {
+		t.Errorf("calculator job: docker compose wait: %s (want exit 0, the job's)", r)
+	}
+	if out := p.must(t, "logs", "--no-log-prefix", "calculator"); out != "14" {
+		t.Errorf("calculator job printed %q, want 14", out)
+	}
+	// And run with other arguments, removed after.
+	if out := p.must(t, "run", "--rm", "-T", "calculator", "1+2"); out != "3" {
+		t.Errorf("docker compose run --rm calculator 1+2 printed %q, want 3", out)
+	}
+
+	p.must(t, append(append([]string{"up", "--detach", "--scale", "hello=" + strconv.Itoa(composeReplicas)}, wait...), "hello")...)
+	if ids := strings.Fields(p.must(t, "ps", "--quiet", "--status", "running", "hello")); len(ids) != composeReplicas {
+		t.Fatalf("after scaling, %d hello containers run, want %d", len(ids), composeReplicas)
+	}
+	addrs = publishedAddrs(t, p, composeReplicas)
+	for i, addr := range addrs {
+		if code, body := get(t, "http://"+addr+"/"); code != 200 || body != greeting {
+			t.Errorf("replica %d: GET / on %s = %d %q, want 200 %q", i+1, addr, code, body, greeting)
+		}
+	}
+	if distinct := len(slices.Compact(slices.Sorted(slices.Values(addrs)))); distinct != composeReplicas {
+		t.Errorf("replicas published on %v: want one port each", addrs)
+	}
+
+	if err := p.down(); err != nil {
+		t.Fatal(err)
+	}
+	if left := p.leftovers(t); len(left) > 0 {
+		t.Errorf("docker compose down left %v of project %s", left, name)
+	}
+}
+
+// swarmOnly are the settings of compose.yaml that only a swarm applies;
+// docker compose (v5) warns that it ignores them, and must warn of nothing
+// else, or a setting meant for compose would be lost silently.
+var swarmOnly = []string{"deploy.mode", "deploy.endpoint_mode", "deploy.update_config", "deploy.rollback_config"}
+
+// checkComposeWarnings: what docker compose warns about while loading the
+// project is only the swarm-only settings.
+func checkComposeWarnings(t *testing.T, p composeProject) {
+	t.Helper()
+	r := p.cmd("config", "--quiet").Run(t)
+	if r.Code != 0 {
+		t.Fatalf("docker compose config: %s", r)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(r.Stderr), "\n") {
+		if line == "" {
+			continue
+		}
+		if !slices.ContainsFunc(swarmOnly, func(key string) bool { return strings.Contains(line, key+": ") }) {
+			t.Errorf("docker compose config warns: %s\nwant warnings only about the swarm-only %v", line, swarmOnly)
+		}
 	}
 }
