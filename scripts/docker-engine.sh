@@ -88,8 +88,15 @@ start_engine() {
 # release builds see them. LDFLAGS stamp the plugin's version variable;
 # MINUTES is what the first build takes.
 ensure_plugin() {
-	local name=$1 module=$2 version=$3 pkg=$4 ldflags=$5 minutes=$6
-	docker "$name" version >/dev/null 2>&1 && return 0
+	local name=$1 module=$2 version=$3 pkg=$4 ldflags=$5 minutes=$6 exact=${7:-}
+	if [ -n "$exact" ]; then
+		# Only the pinned version will do (the tests rely on its behaviour):
+		# another one already installed, such as a runner image's, is
+		# replaced by a link to the pinned build.
+		docker "$name" version 2>/dev/null | grep -qF " $version" && return 0
+	else
+		docker "$name" version >/dev/null 2>&1 && return 0
+	fi
 	local gobin=$cache_dir/$name-$version
 	if [ ! -x "$gobin/$name" ]; then
 		command -v go >/dev/null || die "$name plugin missing and no Go toolchain to build it"
@@ -117,7 +124,7 @@ ensure_buildx() {
 
 ensure_compose() {
 	ensure_plugin compose github.com/docker/compose/v5 "$COMPOSE_VERSION" ./cmd \
-		"-X github.com/docker/compose/v5/internal.Version=$COMPOSE_VERSION" 3
+		"-X github.com/docker/compose/v5/internal.Version=$COMPOSE_VERSION" 3 exact
 }
 
 stop_engine() {
