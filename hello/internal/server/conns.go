@@ -64,6 +64,10 @@ type tracker struct {
 	// onFull, if set, is called when a new connection finds the cap
 	// reached or the process out of file descriptors.
 	onFull func()
+	// logAccess, if set, writes the access line of a request whose
+	// response has been written (err nil) or could not be: written bytes
+	// reached the connection, took is the time from the request's start.
+	logAccess func(e *access, written int64, err error, took time.Duration)
 }
 
 func newTracker(limit int) *tracker {
@@ -122,6 +126,20 @@ type trackedConn struct {
 	// answered is set when net/http wrote a response of its own (see
 	// [trackedConn.Write]).
 	answered atomic.Bool
+
+	// The access log entry of the current request, made when its handler
+	// returns and written once its response has reached the connection
+	// (see [access]); written counts the bytes of that response, and
+	// writeErr is the error that ended a write, if one did.
+	amu      sync.Mutex
+	entry    access
+	hasEntry bool
+	written  atomic.Int64
+	wroteAt  atomic.Int64 // when the last write ended, on the tracker's clock
+	writeErr atomic.Pointer[error]
+	// cutOff is set when shutdown cuts the connection: the cut is logged
+	// as such, and the request gets no access line besides.
+	cutOff atomic.Bool
 
 	mu sync.Mutex // guards the deadlines, and applying them
 	// The deadlines net/http wants, and those in force on the socket, in
@@ -204,6 +222,11 @@ func (c *trackedConn) Write(p []byte) (int, error) {
 		n, err := c.Conn.Write(p[done:])
 		done += n
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) || !c.rearmWrite() {
+			c.written.Add(int64(done))
+			c.wroteAt.Store(c.t.now())
+			if err != nil {
+				c.writeErr.Store(&err)
+			}
 			return done, err
 		}
 	}
@@ -351,6 +374,7 @@ func (t *tracker) connState(nc net.Conn, state http.ConnState) {
 	case http.StateActive:
 		c.state.Store(connActive)
 	case http.StateIdle:
+		c.finishAccess(false)
 		c.req.Store(nil)
 		c.answered.Store(false)
 		c.handled.Store(0)
@@ -358,6 +382,7 @@ func (t *tracker) connState(nc net.Conn, state http.ConnState) {
 		c.got.Store(false)
 		c.state.Store(connIdle)
 	case http.StateClosed, http.StateHijacked:
+		c.finishAccess(true)
 		if c.got.Load() && c.req.Load() == nil && !c.answered.Load() && !c.interrupted.Load() {
 			// Part of a request arrived and nothing answered it: the header
 			// or read timeout, or the client gave up.

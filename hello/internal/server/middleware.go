@@ -40,7 +40,11 @@ func (s *Server) newEcho(ids *requestid.Generator) *echo.Echo {
 	// sees the final status, including a recovered panic's 500.
 	mws := []echo.MiddlewareFunc{requestIDMiddleware(ids)}
 	if s.cfg.AccessLog != nil {
-		mws = append(mws, accessLog(s.cfg.AccessLog))
+		line := s.cfg.AccessLog.Prepare(slog.LevelInfo, "request")
+		s.conns.logAccess = func(e *access, written int64, err error, took time.Duration) {
+			writeAccess(line, e, written, err, took)
+		}
+		mws = append(mws, accessLog(line))
 	}
 	mws = append(mws, middleware.RecoverWithConfig(middleware.RecoverConfig{
 		StackSize:       8 << 10,
@@ -96,16 +100,16 @@ func requestIDOf(c echo.Context) string {
 	return ""
 }
 
-// accessLog writes one record per request to h: method, path, status,
-// latency (nanoseconds), bytes_out, request_id, client_ip. It does what
-// echo's RequestLogger does with HandleError set (the error handler runs
-// first, so the status logged is the one sent) without filling its
-// thirty-field values struct per request. The record is written field by
-// field ([jsonlog.Entry]) after a start encoded once ([jsonlog.Prepared]):
-// the request path pays for no slog.Attr, no allocation, and no encoding
-// of the level, message or field names.
-func accessLog(h *jsonlog.Handler) echo.MiddlewareFunc {
-	line := h.Prepare(slog.LevelInfo, "request")
+// accessLog gathers one access record per request (see [access]): method,
+// path, status, request id and client IP when the handler returns, and
+// hands it to the request's connection, which writes the line with the
+// latency, the bytes and the outcome of the response as written
+// ([writeAccess]). It does what echo's RequestLogger does with HandleError
+// set (the error handler runs first, so the status logged is the one
+// sent) without filling its thirty-field values struct per request. A
+// request served without a tracked connection (a handler called directly)
+// is logged at once, with the body's size.
+func accessLog(line *jsonlog.Prepared) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -113,9 +117,6 @@ func accessLog(h *jsonlog.Handler) echo.MiddlewareFunc {
 			if err != nil {
 				c.Error(err) // sets the status; echo skips a committed response later
 			}
-			// Only the monotonic clock: time.Now reads both clocks, and
-			// costs tens of nanoseconds on virtual machines.
-			latency := time.Since(start)
 			req, res := c.Request(), c.Response()
 			path := req.URL.Path
 			switch {
@@ -124,24 +125,46 @@ func accessLog(h *jsonlog.Handler) echo.MiddlewareFunc {
 			case path == "":
 				path = "/"
 			}
+			e := access{method: req.Method, path: path, requestID: requestIDOf(c), clientIP: c.RealIP(),
+				status: res.Status, start: start}
+			if tc, ok := req.Context().Value(connKey{}).(*trackedConn); ok {
+				tc.setAccess(e)
+				return err
+			}
 			size := res.Size
 			if req.Method == http.MethodHead {
-				size = 0 // net/http discarded the body
+				size = 0 // net/http discards the body
 			}
-			rec := line.Begin(start.Add(latency))
-			rec.String(keyMethod, req.Method)
-			rec.String(keyPath, path)
-			rec.Int(keyStatus, int64(res.Status))
-			rec.Duration(keyLatency, latency)
-			rec.Int(keyBytesOut, size)
-			rec.String(keyRequestID, requestIDOf(c))
-			rec.String(keyClientIP, c.RealIP())
-			// A failed write to the log cannot be logged; the response is
-			// already sent either way.
-			_ = rec.End()
+			writeAccess(line, &e, size, nil, time.Since(start))
 			return err
 		}
 	}
+}
+
+// writeAccess writes the access line of e: written bytes of the response
+// reached the connection, took is the time from the request's start to
+// then, and err (nil when the response was written) ended the response.
+// The record is written field by field ([jsonlog.Entry]) after a start
+// encoded once ([jsonlog.Prepared]): the request path pays for no
+// slog.Attr, no allocation, and no encoding of the level, message or field
+// names.
+func writeAccess(line *jsonlog.Prepared, e *access, written int64, err error, took time.Duration) {
+	// Only the monotonic clock for took: time.Now reads both clocks, and
+	// costs tens of nanoseconds on virtual machines.
+	rec := line.Begin(e.start.Add(took))
+	rec.String(keyMethod, e.method)
+	rec.String(keyPath, e.path)
+	rec.Int(keyStatus, int64(e.status))
+	rec.Duration(keyLatency, took)
+	rec.Int(keyBytesOut, written)
+	rec.String(keyRequestID, e.requestID)
+	rec.String(keyClientIP, e.clientIP)
+	if err != nil {
+		rec.String(keyWriteError, err.Error())
+	}
+	// A failed write to the log cannot be logged; the response is gone
+	// either way.
+	_ = rec.End()
 }
 
 // The access log's field names.
@@ -153,6 +176,8 @@ var (
 	keyBytesOut  = jsonlog.NewKey("bytes_out")
 	keyRequestID = jsonlog.NewKey("request_id")
 	keyClientIP  = jsonlog.NewKey("client_ip")
+	// keyWriteError is there only when the response could not be written.
+	keyWriteError = jsonlog.NewKey("write_error")
 )
 
 // logPanic logs a recovered panic with its stack and turns it into a 500.

@@ -310,6 +310,7 @@ func (s *Server) drain(deadline time.Time) (cut int) {
 // are closed without a record.
 func (s *Server) cut(conns []*trackedConn) (cut int) {
 	for _, c := range conns {
+		c.cutOff.Store(true)
 		client := c.RemoteAddr().String()
 		switch r := c.req.Load(); {
 		case c.state.Load() == connActive && r != nil:

@@ -87,7 +87,7 @@ func TestWireLikePlainNetHTTP(t *testing.T) {
 		name, request, status string
 	}{
 		{"oversized headers, client keeps sending", huge, "HTTP/1.1 431 Request Header Fields Too Large"},
-		{"malformed request line", "NOT HTTP\r\n\r\n" + strings.Repeat("junk ", 200<<10), "HTTP/1.1 400 Bad Request"},
+		{"malformed request line", "NOT HTTP\r\n\r\n" + strings.Repeat("junk ", 1<<10), "HTTP/1.1 400 Bad Request"},
 		{"unsupported version", "GET / HTTP/9.9\r\nHost: x\r\n\r\n", "HTTP/1.1 505 HTTP Version Not Supported"},
 		{"bad header", "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", "HTTP/1.1 400 Bad Request"},
 		{"unknown transfer encoding", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: zip\r\n\r\n", "HTTP/1.1 501 Not Implemented"},
