@@ -454,7 +454,7 @@ func (t *tracker) evictIdle() bool {
 // or its body still expected after the response. A trickling or stalled
 // client then loses its place to new clients (and the health checks)
 // instead of holding it until the header or read timeout.
-const slowAfter = 250 * time.Millisecond
+const slowAfter = 100 * time.Millisecond
 
 // stuck returns for how long the connection's request has made no
 // progress a handler could use, as of now: since its first byte while its
