@@ -1,8 +1,6 @@
 package main
 
 import (
-	"go/parser"
-	"go/token"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -157,35 +155,5 @@ func TestReadmeLayoutListsEveryPackage(t *testing.T) {
 	slices.Sort(inTree)
 	if len(inTree) < 8 || !slices.Equal(inReadme, inTree) {
 		t.Errorf("README.md's layout lists %q; the packages are %q", inReadme, inTree)
-	}
-}
-
-// TestPackagesSayWhatTheyMustNotDo: every package of the module has one
-// doc comment, which says what the package must not do.
-func TestPackagesSayWhatTheyMustNotDo(t *testing.T) {
-	for _, dir := range packageDirs(t) {
-		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var docs []string
-		for _, file := range files {
-			if strings.HasSuffix(file, "_test.go") {
-				continue
-			}
-			f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.PackageClauseOnly|parser.ParseComments)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if f.Doc != nil {
-				docs = append(docs, f.Doc.Text())
-			}
-		}
-		switch {
-		case len(docs) != 1:
-			t.Errorf("%s: %d package doc comments, want 1", dir, len(docs))
-		case !strings.Contains(strings.Join(strings.Fields(docs[0]), " "), "must not"):
-			t.Errorf("%s: the package doc does not say what the package must not do:\n%s", dir, docs[0])
-		}
 	}
 }
