@@ -2,7 +2,6 @@ package server
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -50,11 +49,7 @@ func TestAccessLogIsTruthful(t *testing.T) {
 	srv := start(t, cfg, func(e *echo.Echo) {
 		e.GET("/big", func(c echo.Context) error { return c.String(http.StatusOK, big) })
 	})
-	conn, err := net.Dial("tcp", srv.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dialRaw(t, srv.addr)
 	if _, err := io.WriteString(conn, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}

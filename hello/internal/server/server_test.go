@@ -333,12 +333,8 @@ func TestAccessLog(t *testing.T) {
 // server sent until it closed the connection, and the response they hold.
 func rawExchange(t *testing.T, addr, request string) ([]byte, *http.Response) {
 	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := dialRaw(t, addr)
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(safeTimeout))
 	if _, err := io.WriteString(conn, request); err != nil {
 		t.Fatal(err)
 	}

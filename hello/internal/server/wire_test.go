@@ -38,6 +38,19 @@ func plainServer(t *testing.T, cfg Config) string {
 	return ln.Addr().String()
 }
 
+// dialRaw opens a raw connection to addr, bounded by safeTimeout and closed
+// when the test ends.
+func dialRaw(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(safeTimeout))
+	return conn
+}
+
 // outcome is how a raw exchange ended, as the client saw it.
 type outcome struct {
 	status string // the status line, "" if none arrived
@@ -48,12 +61,8 @@ type outcome struct {
 // client that keeps sending would) and reads until the stream ends.
 func exchange(t *testing.T, addr, request string) outcome {
 	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := dialRaw(t, addr)
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(safeTimeout))
 	go io.WriteString(conn, request) // the server may stop reading
 	br := bufio.NewReader(conn)
 	var o outcome
@@ -112,10 +121,7 @@ func TestWireLikePlainNetHTTP(t *testing.T) {
 // With wait, the client reads nothing for that long first.
 func closedAfter(t *testing.T, addr, request string, wait time.Duration) (time.Duration, int64) {
 	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := dialRaw(t, addr)
 	defer conn.Close()
 	start := time.Now()
 	if _, err := io.WriteString(conn, request); err != nil {
