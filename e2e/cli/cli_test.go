@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -26,6 +27,12 @@ const (
 
 // binDir holds the binaries that TestMain built.
 var binDir string
+
+// update rewrites the golden files of the scripts (their want/ sections
+// compared with cmp) with what the programs print now:
+//
+//	go test ./cli/ -update    # then review the diff of testdata/
+var update = flag.Bool("update", false, "rewrite the scripts' golden files with the programs' output")
 
 func TestMain(m *testing.M) {
 	os.Exit(buildAndRun(m))
@@ -77,6 +84,7 @@ func runScripts(t *testing.T, program string) {
 		},
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
+		UpdateScripts:       *update,
 	})
 }
 
