@@ -559,11 +559,15 @@ func releaseTags(t *testing.T) map[string][]*regexp.Regexp {
 	return out
 }
 
+// tagCondition is the condition a moving tag is pushed on ({{ if not
+// .Prerelease }}, or the release checks' RELEASE_LATEST): the tag's shape
+// is the same either way.
+var tagCondition = regexp.MustCompile(`\{\{ if [^}]*\}\}`)
+
 // tagPattern turns a GoReleaser tag template into an anchored pattern.
 func tagPattern(tmpl string) (*regexp.Regexp, error) {
-	s := regexp.QuoteMeta(tmpl)
+	s := regexp.QuoteMeta(tagCondition.ReplaceAllString(tmpl, ""))
 	for _, r := range []struct{ old, new string }{
-		{regexp.QuoteMeta("{{ if not .Prerelease }}"), ""},
 		{regexp.QuoteMeta("{{ end }}"), ""},
 		{regexp.QuoteMeta("{{ .Version }}"), `[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?`},
 		{regexp.QuoteMeta("{{ .Major }}"), `[0-9]+`},
