@@ -200,15 +200,15 @@ func dropAttrs(key string, d logsink.Drops) []any {
 		"reason", mainReason(d)}
 }
 
-// reasons lists drops d by reason, in words.
-func reasons(d logsink.Drops) []struct {
+// dropReason is one reason records were dropped, with their count.
+type dropReason struct {
 	n   int64
 	why string
-} {
-	return []struct {
-		n   int64
-		why string
-	}{
+}
+
+// reasons lists drops d by reason, in words.
+func reasons(d logsink.Drops) []dropReason {
+	return []dropReason{
 		{d.Stalled, "stdout did not take them"},
 		{d.Behind, "the log writer fell behind (CPU overload)"},
 		{d.Oversized, "records larger than the log buffer"},
