@@ -300,12 +300,24 @@ func TestAccessLog(t *testing.T) {
 		requests[i].bytesOut = float64(len(raw)) // bytes_out counts what reached the connection
 	}
 
-	lines := withMsg(srv.logs.records(t), "request")
+	// A line is written once its connection has taken the response, which
+	// may be just after the client read it: wait for them, and match them
+	// by request id, as connections need not close in order.
+	var lines []map[string]any
+	for deadline := time.Now().Add(safeTimeout); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if lines = withMsg(srv.logs.records(t), "request"); len(lines) >= len(requests) {
+			break
+		}
+	}
 	if len(lines) != len(requests) {
 		t.Fatalf("got %d access log lines, want %d", len(lines), len(requests))
 	}
+	byID := map[any]map[string]any{}
+	for _, l := range lines {
+		byID[l["request_id"]] = l
+	}
 	for i, r := range requests {
-		l := lines[i]
+		l := byID[ids[i]]
 		want := map[string]any{
 			"level": "INFO", "method": r.method, "path": r.path, "status": float64(r.status),
 			"bytes_out": r.bytesOut, "request_id": ids[i], "client_ip": "127.0.0.1",
@@ -588,6 +600,7 @@ func TestClientIPInAccessLog(t *testing.T) {
 	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	srv := start(t, cfg, nil)
 	do(t, "GET", srv.url+"/", http.Header{"X-Forwarded-For": {"203.0.113.9"}})
+	waitForAccessLine(t, srv, "/")
 	lines := withMsg(srv.logs.records(t), "request")
 	if len(lines) != 1 || lines[0]["client_ip"] != "203.0.113.9" {
 		t.Errorf("access log = %v, want client_ip 203.0.113.9", lines)
@@ -601,6 +614,7 @@ func TestClientIPInAccessLog(t *testing.T) {
 func TestSpoofedForwardedForIsIgnored(t *testing.T) {
 	srv := start(t, testConfig(), nil)
 	do(t, "GET", srv.url+"/", http.Header{"X-Forwarded-For": {"203.0.113.9"}, "X-Real-Ip": {"198.51.100.7"}})
+	waitForAccessLine(t, srv, "/")
 	lines := withMsg(srv.logs.records(t), "request")
 	if len(lines) != 1 || lines[0]["client_ip"] != "127.0.0.1" {
 		t.Errorf("access log = %v, want client_ip 127.0.0.1 (the peer)", lines)
