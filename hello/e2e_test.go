@@ -389,6 +389,10 @@ func TestNoAccessLogLinesLostAtExit(t *testing.T) {
 func TestSecondSignalExitsAtOnce(t *testing.T) {
 	p := startServer(t, testBin, nil, "-addr", "127.0.0.1:0", "-grace-period", "5m")
 	get(t, p.url+"/") // its log line must survive the forced exit
+	idle := dial(t, p.addr)
+	if _, err := idle.get("/", safeTimeout); err != nil { // then idle: not cut, nothing lost
+		t.Fatal(err)
+	}
 	resp, err := noKeepAlive.Get(p.url + "/_test/slow?d=5m")
 	if err != nil {
 		t.Fatal(err)
@@ -405,8 +409,8 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	if len(p.find("second signal received, exiting without draining")) != 1 {
 		t.Error("no record of the second signal")
 	}
-	if r := p.find("request"); len(r) != 1 || r[0]["path"] != "/" {
-		t.Errorf("access log after a forced exit = %v, want the GET / line", r)
+	if r := p.find("request"); len(r) != 2 || r[0]["path"] != "/" || r[1]["path"] != "/" {
+		t.Errorf("access log after a forced exit = %v, want the two GET / lines", r)
 	}
 	if r := p.find("second signal received, exiting without draining"); len(r) == 1 && r[0]["connections_cut"] != 1.0 {
 		t.Errorf("connections_cut = %v, want 1 (the slow request)", r[0]["connections_cut"])

@@ -96,11 +96,11 @@ func serve(ctx context.Context, cfg config.Config, unknown []config.UnknownVar, 
 	if stop.quit() {
 		writeStacks(stderr, stackWriteTimeout)
 		logger.Warn("SIGQUIT received, goroutine stacks written to stderr, exiting without draining",
-			"signal", stop.again.String(), "connections_cut", srv.OpenConnections())
+			"signal", stop.again.String(), "connections_cut", srv.BusyConnections())
 		return ExitQuit
 	}
 	logger.Warn("second signal received, exiting without draining",
-		"signal", stop.again.String(), "connections_cut", srv.OpenConnections())
+		"signal", stop.again.String(), "connections_cut", srv.BusyConnections())
 	return ExitFailure
 }
 

@@ -382,13 +382,15 @@ func (t *tracker) connState(nc net.Conn, state http.ConnState) {
 		c.got.Store(false)
 		c.state.Store(connIdle)
 	case http.StateClosed, http.StateHijacked:
+		// Closed before its access line is written: an exit counts it as
+		// busy no longer, and waits for it as open until it is removed.
+		c.state.Store(connClosed)
 		c.finishAccess(true)
 		if c.got.Load() && c.req.Load() == nil && !c.answered.Load() && !c.interrupted.Load() {
 			// Part of a request arrived and nothing answered it: the header
 			// or read timeout, or the client gave up.
 			t.own.incomplete.Add(1)
 		}
-		c.state.Store(connClosed)
 		t.remove(c)
 	}
 }
@@ -414,6 +416,18 @@ func (t *tracker) open() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.conns)
+}
+
+// busy returns the number of open connections with a request under way:
+// active, or having sent part of one.
+func (t *tracker) busy() int {
+	n := 0
+	for _, c := range t.snapshot() {
+		if st := c.state.Load(); st == connActive || st != connClosed && c.got.Load() {
+			n++
+		}
+	}
+	return n
 }
 
 // snapshot returns the open connections.

@@ -145,8 +145,10 @@ func (s *Server) warnFull() {
 		"out_of_file_descriptors_total", t.fdExhausted.Load())
 }
 
-// OpenConnections returns the number of client connections open now.
-func (s *Server) OpenConnections() int { return s.conns.open() }
+// BusyConnections returns the number of client connections in the middle
+// of a request now: those an exit would cut off. Idle keep-alive
+// connections and new ones that have sent nothing are not counted.
+func (s *Server) BusyConnections() int { return s.conns.busy() }
 
 // Handler returns the server's HTTP handler, with all middleware.
 func (s *Server) Handler() http.Handler { return s.http.Handler }
