@@ -127,14 +127,14 @@ func checkWithin(t *testing.T, what string, check func() error) {
 }
 
 // TestFitsTheFileDescriptorLimit starts hello with `ulimit -n 64` and the
-// default cap of 1024: it lowers the cap to fit, says so once, and with 100
+// default cap of 128: it lowers the cap to fit, says so once, and with 100
 // idle clients (more than the descriptors allow) a new client and the
 // health check are still answered within 1 s.
 func TestFitsTheFileDescriptorLimit(t *testing.T) {
 	p := startServer(t, "bash", nil, "-c", `ulimit -n 64 && exec "$0" -addr 127.0.0.1:0 -access-log=false`, releaseBin)
 	rec := p.waitFor("connection cap lowered to fit the file descriptor limit")
-	if rec["nofile"] != 64.0 || rec["max_connections"] != 1024.0 || rec["effective"] != 32.0 {
-		t.Errorf("cap record %v: want nofile 64, max_connections 1024, effective 32", rec)
+	if rec["nofile"] != 64.0 || rec["max_connections"] != 128.0 || rec["effective"] != 32.0 {
+		t.Errorf("cap record %v: want nofile 64, max_connections 128, effective 32", rec)
 	}
 	var clients []*client
 	for i := range 100 {

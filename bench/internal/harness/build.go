@@ -16,6 +16,10 @@ type binaries struct {
 	hello, calculator       string // ours, stripped, as released
 	helloSym, calculatorSym string // ours with symbols, for the size breakdown
 	seedServer, seedCalc    string // the seed-like baselines, stripped
+	// helloMinGo is hello built as `go install` builds it with the oldest
+	// Go its go.mod allows (Go's defaults), older than the Go the releases
+	// use; minGo names that Go.
+	helloMinGo, minGo string
 	// failed maps the path of each binary that did not build to the error.
 	failed map[string]error
 }
@@ -41,23 +45,33 @@ func (h *Harness) buildBinaries(ctx context.Context) {
 		hello: filepath.Join(dir, "hello"), helloSym: filepath.Join(dir, "hello.sym"),
 		calculator: filepath.Join(dir, "calculator"), calculatorSym: filepath.Join(dir, "calculator.sym"),
 		seedServer: filepath.Join(dir, "seedserver"), seedCalc: filepath.Join(dir, "seedcalc"),
+		helloMinGo: filepath.Join(dir, "hello.mingo"),
 	}
 	builds := []struct {
-		dir, pkg, out string
-		strip, ours   bool
+		dir, pkg, out       string
+		strip, ours, oldest bool
 	}{
-		{filepath.Join(h.cfg.Root, "hello"), ".", b.hello, true, true},
-		{filepath.Join(h.cfg.Root, "hello"), ".", b.helloSym, false, true},
-		{filepath.Join(h.cfg.Root, "calculator"), ".", b.calculator, true, true},
-		{filepath.Join(h.cfg.Root, "calculator"), ".", b.calculatorSym, false, true},
-		{h.cfg.Bench, "./baseline/seedserver", b.seedServer, true, false},
-		{h.cfg.Bench, "./baseline/seedcalc", b.seedCalc, true, false},
+		{filepath.Join(h.cfg.Root, "hello"), ".", b.hello, true, true, false},
+		{filepath.Join(h.cfg.Root, "hello"), ".", b.helloSym, false, true, false},
+		{filepath.Join(h.cfg.Root, "calculator"), ".", b.calculator, true, true, false},
+		{filepath.Join(h.cfg.Root, "calculator"), ".", b.calculatorSym, false, true, false},
+		{h.cfg.Bench, "./baseline/seedserver", b.seedServer, true, false, false},
+		{h.cfg.Bench, "./baseline/seedcalc", b.seedCalc, true, false, false},
+		{filepath.Join(h.cfg.Root, "hello"), ".", b.helloMinGo, true, false, true},
 	}
 	h.logf("== building binaries")
 	mkdirErr := os.MkdirAll(dir, 0o755)
 	experiment, experimentErr := shipExperiment(h.cfg.Root)
 	for _, bl := range builds {
 		env := goEnv()
+		if bl.oldest {
+			var err error
+			if b.minGo, err = minimumGo(bl.dir); err != nil {
+				b.failed[bl.out] = err
+				continue
+			}
+			env = append(env, "GOTOOLCHAIN="+b.minGo) // the go command fetches it
+		}
 		if bl.ours {
 			if experimentErr != nil {
 				b.failed[bl.out] = experimentErr
@@ -81,6 +95,22 @@ func (h *Harness) buildBinaries(ctx context.Context) {
 	}
 	h.bin = b
 }
+
+// minimumGo returns the oldest Go toolchain the module in dir allows: the
+// version of its go.mod's go line, as "go1.26.0".
+func minimumGo(dir string) (string, error) {
+	gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	m := goLine.FindSubmatch(gomod)
+	if m == nil {
+		return "", fmt.Errorf("%s: no go line", filepath.Join(dir, "go.mod"))
+	}
+	return "go" + string(m[1]), nil
+}
+
+var goLine = regexp.MustCompile(`(?m)^go[ \t]+(\S+)[ \t]*$`)
 
 // shipExperiment returns the GOEXPERIMENT the releases build with: the
 // Makefile's SHIP_GOEXPERIMENT, which .goreleaser.yaml and the Dockerfiles

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,6 +25,17 @@ const (
 	capSmallClients    = 300  // idle clients held against it
 	targetCapLatency   = 100 * time.Millisecond
 	capLatencyAttempts = 20
+
+	// The memory budget of hello's default cap (issue 23): in a cgroup of
+	// memLimit, stuckClients clients each leave a header section of
+	// stuckHeaderBytes unfinished, in short lines (the shape that costs
+	// hello the most memory per byte), and the peak must leave a quarter
+	// of the limit unused.
+	memLimit         = 64 << 20
+	targetMemPeak    = memLimit * 3 / 4
+	stuckClients     = 2500       // more than twice the former default cap
+	stuckHeaderBytes = 16384 - 16 // just under hello's default -max-header-bytes
+	oldDefaultCap    = 1024       // the default before the budget was measured
 )
 
 // connections measures hello's connection cap (item 3b): the peak memory
@@ -34,8 +46,12 @@ func (h *Harness) connections(ctx context.Context, s *report.Section) error {
 		"against hello with its default `-max-connections` and against the seed (no cap), both pinned as in item 2 with their "+
 		"standard output to /dev/null; then VmHWM is read from /proc/PID/status, and the clients whose connection the server "+
 		"closed are counted. Then hello runs with `-max-connections %d`; %d clients do the same, and %d times a new client "+
-		"connects and sends `GET /healthz`, timed from dial to the complete answer (it then stays open too).",
-		idleClients, capSmall, capSmallClients, capLatencyAttempts)
+		"connects and sends `GET /healthz`, timed from dial to the complete answer (it then stays open too). "+
+		"The memory budget: hello alone in a cgroup limited to %s (no swap), on every core with GOMAXPROCS the core count; "+
+		"%d clients connect one after another, each sends a request line and %d bytes of short header lines and then nothing; "+
+		"read: the group's peak, its OOM kills, and whether /healthz answers afterwards. The same with hello built as go install "+
+		"builds it with the oldest Go its go.mod allows, older than the releases' Go: the default must fit both.",
+		idleClients, capSmall, capSmallClients, capLatencyAttempts, mib(memLimit), stuckClients, stuckHeaderBytes)
 	stderr, err := os.Create(h.path("conns-stderr.log"))
 	if err != nil {
 		return err
@@ -56,6 +72,32 @@ func (h *Harness) connections(ctx context.Context, s *report.Section) error {
 		}
 		s.Add(fmt.Sprintf("peak RSS with %d idle keep-alive clients: %s", idleClients, spec.name), target,
 			fmt.Sprintf("%s (%d of the clients closed by the server)", mb(float64(rss)), closed), st)
+	}
+
+	for _, c := range []struct {
+		name, bin string
+		extra     []string
+		judge     bool
+	}{
+		{"default cap", h.bin.hello, nil, true},
+		{"-max-connections " + strconv.Itoa(oldDefaultCap), h.bin.hello, []string{"-max-connections", strconv.Itoa(oldDefaultCap)}, false},
+		{"default cap, built by go install with " + h.bin.minGo, h.bin.helloMinGo, nil, true},
+		{"-max-connections " + strconv.Itoa(oldDefaultCap) + ", built by go install with " + h.bin.minGo, h.bin.helloMinGo,
+			[]string{"-max-connections", strconv.Itoa(oldDefaultCap)}, false},
+	} {
+		if err := h.bin.need(c.bin); err != nil {
+			return err
+		}
+		m, err := h.memoryBudget(ctx, c.bin, c.extra, stderr)
+		if err != nil {
+			return err
+		}
+		target, st := "", report.Info
+		if c.judge {
+			target, st = "≤ "+mib(targetMemPeak)+" (25 % of the limit to spare)", report.Verdict(m.fits())
+		}
+		s.Add(fmt.Sprintf("peak memory in a %s cgroup, %d clients stuck in %d-byte header sections: ours, %s",
+			mib(memLimit), stuckClients, stuckHeaderBytes, c.name), target, m.String(), st)
 	}
 
 	lat, err := h.capLatency(ctx, stderr)
@@ -93,6 +135,74 @@ func (h *Harness) idlePeak(ctx context.Context, spec serverSpec, stderr io.Write
 		}
 	}
 	return rss, closed, sv.alive()
+}
+
+// budgetRun is what one run of memoryBudget saw.
+type budgetRun struct {
+	peak     int64
+	oomKills int
+	healthy  bool // alive and answering /healthz after the attack
+}
+
+func (m budgetRun) fits() bool { return m.peak <= targetMemPeak && m.oomKills == 0 && m.healthy }
+
+func (m budgetRun) String() string {
+	health := "then /healthz answered"
+	if !m.healthy {
+		health = "then hello was gone"
+	}
+	return fmt.Sprintf("%s (%.0f %% to spare), %d killed for memory, %s",
+		mib(float64(m.peak)), 100*(1-float64(m.peak)/memLimit), m.oomKills, health)
+}
+
+// memoryBudget runs hello with extra flags in a memory-limited cgroup,
+// lets stuckClients clients connect one after another, each sending
+// stuckHeaderBytes of header lines and then nothing, and reads the group's
+// peak and OOM kills.
+func (h *Harness) memoryBudget(ctx context.Context, bin string, extra []string, stderr io.Writer) (budgetRun, error) {
+	g, err := newMemCgroup("bench-hello-budget", memLimit)
+	if err != nil {
+		return budgetRun{}, err
+	}
+	defer g.remove()
+	spec := serverSpec{name: "ours in a cgroup", stdout: h.devnull, argv: func(port int) []string {
+		return g.wrap(append([]string{bin, "-addr", "127.0.0.1:" + strconv.Itoa(port), "-access-log=false"}, extra...))
+	}}
+	// As in a container: every core, not one pinned (more cores, more memory).
+	spec.env = func(int) []string { return []string{"GOMAXPROCS=" + strconv.Itoa(runtime.NumCPU())} }
+	sv, err := startServer(ctx, spec, "", stderr)
+	if err != nil {
+		return budgetRun{}, err
+	}
+	defer sv.terminate(5 * time.Second)
+	stuck := holdStuck(sv.addr, stuckClients)
+	defer closeAll(stuck)
+	var m budgetRun
+	m.healthy = sv.alive() == nil && waitHTTP(ctx, sv.url+"healthz", 2*time.Second, sv.done) == nil
+	if m.peak, err = g.peak(); err != nil {
+		return m, err
+	}
+	m.oomKills, err = g.oomKills()
+	return m, err
+}
+
+// holdStuck opens up to n connections one after another, each sending a
+// request line and stuckHeaderBytes of short header lines, never the blank
+// line that ends them, and returns those it could open.
+func holdStuck(addr string, n int) []net.Conn {
+	head := "GET / HTTP/1.1\r\nHost: bench\r\n"
+	head += strings.Repeat("X-A: b\r\n", (stuckHeaderBytes-len(head))/len("X-A: b\r\n"))
+	var conns []net.Conn
+	for range n {
+		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+		if err != nil {
+			continue // hello is gone, or its accept queue is full
+		}
+		c.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		io.WriteString(c, head)
+		conns = append(conns, c)
+	}
+	return conns
 }
 
 // capLatency times new clients against hello at a cap of capSmall with

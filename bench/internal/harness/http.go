@@ -225,6 +225,10 @@ func mb(bytes float64) string {
 	return fmt.Sprintf("%.2f MB", bytes/1e6)
 }
 
+func mib(bytes float64) string {
+	return fmt.Sprintf("%.1f MiB", bytes/(1<<20))
+}
+
 func orNone(cpus string) string {
 	if cpus == "" {
 		return "(none: not pinned)"

@@ -212,7 +212,7 @@ func TestHelpListsEveryFlagWithEnvAndDefault(t *testing.T) {
 		"env HELLO_WRITE_TIMEOUT, default 30s", "env HELLO_IDLE_TIMEOUT, default 1m",
 		"env HELLO_MAX_HEADER_BYTES, default 16384", "env HELLO_ACCESS_LOG, default true",
 		"env HELLO_TRUSTED_PROXIES, default none", "-version", "hello healthcheck",
-		"env HELLO_MAX_CONNECTIONS, default 1024, from 1 to 1048576",
+		"env HELLO_MAX_CONNECTIONS, default 128, from 1 to 1048576",
 		"env HELLO_SHUTDOWN_DELAY, default 0s, from 0s to 1h",
 	} {
 		if !strings.Contains(out, want) {

@@ -59,11 +59,12 @@ const (
 	minMaxHeaderBytes = 1 << 10
 	maxMaxHeaderBytes = 1 << 20
 
-	// defaultMaxConnections suits a container with a 64 MiB memory limit:
-	// an idle keep-alive connection costs about 30 KB (buffers, a
-	// goroutine stack, its tracking); with 5000 idle clients hello peaks
-	// at about 41 MB (bench/REPORT.md, section 3b).
-	defaultMaxConnections = 1024
+	// defaultMaxConnections suits a container with a 64 MiB memory limit
+	// with 25 % to spare in the worst case: every connection holding the
+	// largest unfinished header section the default -max-header-bytes
+	// allows, in many short lines, built with the oldest Go go.mod allows
+	// (bench/reports/hello/REPORT.md, section 3b, measures it in a cgroup).
+	defaultMaxConnections = 128
 	maxMaxConnections     = 1 << 20
 )
 
