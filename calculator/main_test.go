@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -240,6 +241,42 @@ func TestOutputFails(t *testing.T) {
 	// Discarding the results on purpose is no error.
 	if _, stderr, code := runProgram(t, nil, "sh", "-c", `exec "$0" 1+1 >/dev/null`, binary); stderr != "" || code != 0 {
 		t.Errorf(">/dev/null: stderr %q, status %d", stderr, code)
+	}
+}
+
+// TestReaderGoneEndsBySIGPIPE closes the read end of the calculator's
+// standard output while it writes: it ends by SIGPIPE, which a shell
+// shows as status 141, as the README's exit-status table says, and it
+// neither hangs nor reports success.
+func TestReaderGoneEndsBySIGPIPE(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), safetyNet)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary)
+	cmd.Stdin = strings.NewReader(strings.Repeat("1+1\n", 200_000))
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	line := make([]byte, 2)
+	if _, err := io.ReadFull(r, line); err != nil || string(line) != "2\n" {
+		t.Errorf("first line %q, %v; want \"2\\n\"", line, err)
+	}
+	r.Close() // the reader goes away, as head -1 does
+	err = cmd.Wait()
+	if ctx.Err() != nil {
+		t.Fatal("the calculator did not end after its reader went away")
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("Wait: %v, want an exit by SIGPIPE", err)
+	}
+	if st, ok := exit.Sys().(syscall.WaitStatus); !ok || !st.Signaled() || st.Signal() != syscall.SIGPIPE {
+		t.Errorf("ended with %v, want killed by SIGPIPE (status 141 in a shell)", exit)
 	}
 }
 

@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"unicode"
@@ -9,8 +10,31 @@ import (
 	"github.com/go-multistage/multistage/calculator/internal/width"
 )
 
+// The kinds of [*Error], for errors.Is: every Error is of exactly one.
+var (
+	// ErrSyntax: the input is not an expression (an unexpected character
+	// or end, a malformed number, an unclosed parenthesis, nothing at all).
+	ErrSyntax = errors.New("syntax error")
+	// ErrUndefined: a name with no value (an unknown name, or ans before
+	// any result).
+	ErrUndefined = errors.New("undefined name")
+	// ErrDivisionByZero: a division or remainder by zero, or 0 to a
+	// negative power.
+	ErrDivisionByZero = errors.New("division by zero")
+	// ErrDomain: an operation outside the values it is defined for here (a
+	// fractional exponent).
+	ErrDomain = errors.New("outside the domain")
+	// ErrLimit: one of the limits (MaxLength, MaxDepth, MaxDigits, MaxBits,
+	// MaxLiteralBits, MaxWork) refused the input.
+	ErrLimit = errors.New("limit reached")
+	// ErrBudget: the Options' Budget was used up.
+	ErrBudget = errors.New("budget used up")
+)
+
 // Error is the error returned by Eval: what went wrong and where. It can
 // show itself in its expression with a caret under the spot (see Snippet).
+// errors.Is tells its kind: ErrSyntax, ErrUndefined, ErrDivisionByZero,
+// ErrDomain, ErrLimit or ErrBudget.
 type Error struct {
 	// Msg says what went wrong, for example "division by zero".
 	Msg string
@@ -30,8 +54,33 @@ func (e *Error) Error() string {
 	return e.Msg + " at column " + strconv.Itoa(e.Column)
 }
 
+// Unwrap returns the error's kind, so that errors.Is(err, ErrBudget) and
+// the like work.
+func (e *Error) Unwrap() error { return kindOf(e.Msg) }
+
 func newError(src string, offset int, msg string) *Error {
 	return &Error{Msg: msg, Offset: offset, Column: utf8.RuneCountInString(src[:offset]) + 1, Source: src}
+}
+
+// kindOf returns the kind of the error with message msg: every message
+// comes from this package, and only syntax errors are built at run time.
+func kindOf(msg string) error {
+	switch msg {
+	case msgDivZero:
+		return ErrDivisionByZero
+	case msgFracExp:
+		return ErrDomain
+	case msgNoAns:
+		return ErrUndefined
+	case msgTooLong, msgTooDeep, msgTooMany, msgRange, msgTooBig, msgTooCostly:
+		return ErrLimit
+	case msgBudget:
+		return ErrBudget
+	}
+	if strings.HasPrefix(msg, msgUnknownName) {
+		return ErrUndefined
+	}
+	return ErrSyntax
 }
 
 // ScreenColumn returns the 0-based screen column of the error's spot when
@@ -52,8 +101,11 @@ const snippetPrefix = " | "
 //
 // The caret lines up on a terminal also under wide and combining
 // characters; white space and control characters are shown as one space
-// each. A Source wider than width columns (80 when width < 20) is cut
-// around the spot, with "..." where it was cut.
+// each, and invisible format characters (bidi overrides such as U+202E,
+// zero-width ones) as U+FFFD, as a byte that is not UTF-8 is, so that none
+// can reorder or hide what the terminal shows. A Source wider than cols
+// columns (80 when cols < 20) is cut around the spot, with "..." where it
+// was cut.
 func (e *Error) Snippet(cols int) string {
 	if cols < 20 {
 		cols = 80
@@ -91,8 +143,11 @@ func (e *Error) Snippet(cols int) string {
 	var b strings.Builder
 	b.WriteString(snippetPrefix + left)
 	for _, r := range src[from:to] {
-		if r < ' ' || r == 0x7f || 0x80 <= r && r < 0xa0 || unicode.IsSpace(r) && cellWidth(r) == 1 {
+		switch {
+		case r < ' ' || r == 0x7f || 0x80 <= r && r < 0xa0 || unicode.IsSpace(r) && cellWidth(r) == 1:
 			r = ' '
+		case unicode.Is(unicode.Cf, r):
+			r = utf8.RuneError // shown as a byte that is not UTF-8 is
 		}
 		b.WriteRune(r)
 	}
@@ -102,8 +157,11 @@ func (e *Error) Snippet(cols int) string {
 
 // cellWidth returns the columns r takes in a snippet.
 func cellWidth(r rune) int {
-	if r < ' ' || r == 0x7f || 0x80 <= r && r < 0xa0 {
+	switch {
+	case r < ' ' || r == 0x7f || 0x80 <= r && r < 0xa0:
 		return 1 // shown as a space
+	case unicode.Is(unicode.Cf, r):
+		return 1 // shown as U+FFFD: a bidi override must not turn the line
 	}
 	return width.Rune(r)
 }
@@ -135,6 +193,8 @@ const (
 	msgEmpty   = "empty expression"
 	msgUnclose = `unclosed "("`
 	msgEnd     = "unexpected end of input"
+
+	msgUnknownName = "unknown name "
 )
 
 // quote returns s quoted for an error message, shortened when long.

@@ -127,3 +127,29 @@ func ExampleValue_Format() {
 	// expr.MustParseValue("35/3")
 	// {X:11.666666666666666667}
 }
+
+// Errors tell their kind to errors.Is, so that a caller need not match
+// the message.
+func ExampleError_kinds() {
+	for _, src := range []string{"1 / (2 - 2)", "2 +", "x * 2", "2^0.5", "2^10^10"} {
+		_, err := expr.Eval(src, expr.Options{})
+		switch {
+		case errors.Is(err, expr.ErrDivisionByZero):
+			fmt.Println(src, "→ division by zero")
+		case errors.Is(err, expr.ErrSyntax):
+			fmt.Println(src, "→ not an expression:", err)
+		case errors.Is(err, expr.ErrUndefined):
+			fmt.Println(src, "→ undefined:", err)
+		case errors.Is(err, expr.ErrLimit):
+			fmt.Println(src, "→ refused:", err)
+		default:
+			fmt.Println(src, "→", err)
+		}
+	}
+	// Output:
+	// 1 / (2 - 2) → division by zero
+	// 2 + → not an expression: unexpected end of input at column 4
+	// x * 2 → undefined: unknown name "x" at column 1
+	// 2^0.5 → exponent must be an integer at column 3
+	// 2^10^10 → refused: result too large (more than 100000 bits) at column 2
+}

@@ -9,15 +9,22 @@
 //	unary      = { "+" | "-" } power
 //	power      = primary [ "^" unary ]
 //	primary    = number | "ans" | "(" sum ")"
-//	number     = mantissa [ ("e" | "E") [ "+" | "-" ] digit { digit } ]
+//	number     = decimal | ("0x" | "0X") hex | ("0o" | "0O") octal | ("0b" | "0B") binary
+//	decimal    = mantissa [ ("e" | "E") [ "+" | "-" ] digit { digit } ]
 //	mantissa   = digits [ "." [ digits ] ] | "." digits
 //	digits     = digit { [ "_" ] digit }
+//	hex        = [ "_" ] hexdigit { [ "_" ] hexdigit }
 //
 // So "^" binds tighter than a sign and is right-associative: -2^2 is -4 and
 // 2^3^2 is 512, while 2^-1 is 0.5. "/" is exact division, "%" the remainder
 // of truncated division (its sign is the dividend's: -7 % 2 is -1; it works
 // on fractions too: 7.5 % 2 is 1.5). Exponents must be integers; 0^0 is 1.
-// Numbers are decimal; "_" may separate digits (1_000_000). Spaces, tabs
+// Numbers are decimal, or integers in hexadecimal, octal or binary (0x1f,
+// 0o17, 0b1010, with octal and binary digits as hex's); "_" may separate
+// digits (1_000_000, 0x_ff_ff). The symbols × and · (U+00D7, U+00B7,
+// U+22C5) multiply, ÷ and ∕ (U+00F7, U+2215) divide and − (U+2212) is a
+// minus, as in pasted text; error columns count them as one character each.
+// Spaces, tabs
 // and other white space may appear between tokens, and "#" starts a comment
 // that runs to the end of the input.
 //
@@ -36,6 +43,8 @@
 // so it may be called from several goroutines at once, also with the same
 // Options: a [Budget] is safe to share, and Values are immutable.
 package expr
+
+import "unicode/utf8"
 
 // Limits on what Eval accepts. Each is reported as an *Error naming it.
 const (
@@ -100,7 +109,11 @@ type Options struct {
 // error met while evaluating from left to right.
 func Eval(src string, opts Options) (Value, error) {
 	if len(src) > MaxLength {
-		return Value{}, newError(src, MaxLength, msgTooLong)
+		at := MaxLength // the first byte too many, or the start of its character
+		for at > 0 && !utf8.RuneStart(src[at]) {
+			at--
+		}
+		return Value{}, newError(src, at, msgTooLong)
 	}
 	p := parser{src: src, ans: opts.Ans.norm(), hasAns: opts.HasAns}
 	p.budget = opts.Budget

@@ -46,6 +46,32 @@ func TestEval(t *testing.T) {
 		{"9223372036854775807", "9223372036854775807"},
 		{"9223372036854775808", "9223372036854775808"},
 
+		// Hexadecimal, octal and binary integers, "_" as in Go.
+		{"0x1f", "31"},
+		{"0X1F", "31"},
+		{"0x_ff_ff", "65535"},
+		{"0o17", "15"},
+		{"0O7_7", "63"},
+		{"0b1010", "10"},
+		{"0B1_0", "2"},
+		{"0x0", "0"},
+		{"0x1e5", "485"},
+		{"0x8000000000000000", "9223372036854775808"},
+		{"0xffffffffffffffffffffffffffffffff", "340282366920938463463374607431768211455"},
+		{"0o7777777777777777777777", "73786976294838206463"},
+		{"-0x10", "-16"},
+		{"0x10 / 0b100", "4"},
+
+		// Operator symbols pasted from documents.
+		{"2×3", "6"},
+		{"2 · 3", "6"},
+		{"2⋅3", "6"},
+		{"7÷2", "3.5"},
+		{"7∕2", "3.5"},
+		{"3 − 5", "-2"},
+		{"−2^2", "-4"},
+		{"0x1f × 2", "62"},
+
 		// White space and comments.
 		{" \t1\n+\r2\v ", "3"},
 		{"1\u00a0+\u20032", "3"},
@@ -205,11 +231,24 @@ func TestEvalErrors(t *testing.T) {
 		{"1_", `malformed number "1_"`, 1},
 		{"1_.5", `malformed number "1_.5"`, 1},
 		{"1._5", `malformed number "1._5"`, 1},
-		{"0x10", `malformed number "0x10"`, 1},
+		{"0x", `malformed number "0x"`, 1},
+		{"0x_", `malformed number "0x_"`, 1},
+		{"0x1__0", `malformed number "0x1__0"`, 1},
+		{"0x1_", `malformed number "0x1_"`, 1},
+		{"0xg", `malformed number "0xg"`, 1},
+		{"0x1.5", `malformed number "0x1.5"`, 1},
+		{"0b102", `malformed number "0b102"`, 1},
+		{"0o8", `malformed number "0o8"`, 1},
+		{"1 + 0x1p3", `malformed number "0x1p3"`, 5},
+		{"0x" + strings.Repeat("f", 25001), "number out of range (more than 100000 bits)", 1},
 		{"2 + " + strings.Repeat("9", 30) + "x", `malformed number "999999999999999999999999"...`, 5},
 		{".", `unexpected "."`, 1},
 		{"1 + .", `unexpected "."`, 5},
-		{"2 × 3", `unexpected "×"`, 3},
+		{"2 × × 3", `unexpected "×"`, 5},
+		{"1 ÷ 0", "division by zero", 5},
+		{"1×2÷(3−3)", "division by zero", 5},
+		{"−", "unexpected end of input", 2},
+		{"2 ×", "unexpected end of input", 4},
 		{"\xff", `unexpected "\xff"`, 1},
 		{"1 + \x00", `unexpected "\x00"`, 5},
 		{"\u00a0\u00a01 / 0", "division by zero", 7},
@@ -300,6 +339,8 @@ func TestLimits(t *testing.T) {
 		column         int
 	}{
 		{"expression too long", sum + "  ", tooLong, expr.MaxLength + 1},
+		{"too long inside a character", strings.Repeat(" ", expr.MaxLength-1) + "−1", tooLong, expr.MaxLength},
+		{"leading zeros do not count as digits", "0." + strings.Repeat("0", expr.MaxDigits) + digits + "1", tooMany, 1},
 		{"nesting too deep", nest(expr.MaxDepth + 1), tooDeep, expr.MaxDepth + 1},
 		{"power tower too high", powers(expr.MaxDepth + 1), tooDeep, 2*expr.MaxDepth + 2},
 		{"too many digits", "1 + " + digits + "1", tooMany, 5},
@@ -453,5 +494,62 @@ func TestValueMethods(t *testing.T) {
 	}
 	if (expr.Value{}).Cmp(eval(t, "0")) != 0 || (expr.Value{}).Fraction() != "0" || (expr.Value{}).Decimal(5) != "0" {
 		t.Error("the zero Value is not 0")
+	}
+}
+
+// TestErrorKinds checks that errors.Is tells each kind of error.
+func TestErrorKinds(t *testing.T) {
+	spent := expr.NewBudget(1)
+	if _, err := expr.Eval("3^60000", expr.Options{Budget: spent}); !errors.Is(err, expr.ErrBudget) {
+		t.Fatalf("a budget of 1 allowed 3^60000: %v", err)
+	}
+	tests := []struct {
+		src  string
+		opts expr.Options
+		kind error
+	}{
+		{"1 +", expr.Options{}, expr.ErrSyntax},
+		{"2x", expr.Options{}, expr.ErrSyntax},
+		{"(1", expr.Options{}, expr.ErrSyntax},
+		{"", expr.Options{}, expr.ErrSyntax},
+		{"foo", expr.Options{}, expr.ErrUndefined},
+		{"ans", expr.Options{}, expr.ErrUndefined},
+		{"1/0", expr.Options{}, expr.ErrDivisionByZero},
+		{"0^-1", expr.Options{}, expr.ErrDivisionByZero},
+		{"2^0.5", expr.Options{}, expr.ErrDomain},
+		{"1e1000000", expr.Options{}, expr.ErrLimit},
+		{"2^1000000", expr.Options{}, expr.ErrLimit},
+		{strings.Repeat("(", expr.MaxDepth+1), expr.Options{}, expr.ErrLimit},
+		{strings.Repeat("1", expr.MaxLength+1), expr.Options{}, expr.ErrLimit},
+		{"2^100000 * 3^100000", expr.Options{}, expr.ErrLimit},
+		{"3^60000", expr.Options{Budget: spent}, expr.ErrBudget},
+	}
+	kinds := []error{expr.ErrSyntax, expr.ErrUndefined, expr.ErrDivisionByZero, expr.ErrDomain, expr.ErrLimit, expr.ErrBudget}
+	for _, tt := range tests {
+		t.Run(tt.src[:min(len(tt.src), 20)], func(t *testing.T) {
+			_, err := expr.Eval(tt.src, tt.opts)
+			for _, k := range kinds {
+				if got, want := errors.Is(err, k), errors.Is(tt.kind, k); got != want {
+					t.Errorf("Eval(%q) = %v: errors.Is(err, %v) = %v", tt.src, err, k, got)
+				}
+			}
+		})
+	}
+}
+
+// TestPrintedNumbersReadBack checks that Decimal's output is a literal
+// Eval accepts, also with more leading zeros than MaxDigits allows digits.
+func TestPrintedNumbersReadBack(t *testing.T) {
+	for _, src := range []string{"0.1 + 2^-30103", "2^-30103", "10^-5 + 2^-30000", "2^99999 - 1", "-1/2^30103"} {
+		v := eval(t, src)
+		text := v.String()
+		back, err := expr.Eval(text, expr.Options{})
+		if err != nil {
+			t.Errorf("%s printed as %d bytes does not read back: %v", src, len(text), err)
+			continue
+		}
+		if back.Cmp(v) != 0 {
+			t.Errorf("%s printed and read back changed", src)
+		}
 	}
 }

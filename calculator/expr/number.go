@@ -3,6 +3,7 @@ package expr
 import (
 	"math"
 	"math/big"
+	"math/bits"
 )
 
 // pow10 holds the powers of ten that fit in an int64.
@@ -17,6 +18,12 @@ const maxExp = 1_000_000_000
 func (p *parser) number() {
 	src := p.src
 	i := p.start
+	if src[i] == '0' && i+1 < len(src) {
+		if shift := prefixShift(src[i+1]); shift > 0 {
+			p.integer(shift)
+			return
+		}
+	}
 	var (
 		m       uint64 // the digits as an integer, while they fit
 		fits    = true
@@ -99,7 +106,8 @@ scan:
 	}
 	p.pos = i
 	p.tok = tokNum
-	if digits > MaxDigits {
+	// Leading zeros do not count: every number Decimal prints reads back.
+	if sig > MaxDigits {
 		p.fail(p.start, msgTooMany)
 		return
 	}
@@ -246,4 +254,101 @@ func digitsValue(text string) *big.Int {
 		flush()
 	}
 	return n
+}
+
+// prefixShift returns the bits per digit of the integer literal prefix
+// "0"+c (0x, 0o, 0b, in either case), or 0 if c starts none.
+func prefixShift(c byte) uint {
+	switch c | 0x20 {
+	case 'x':
+		return 4
+	case 'o':
+		return 3
+	case 'b':
+		return 1
+	}
+	return 0
+}
+
+// digitIn returns the value of c as a digit of base 1<<shift, or -1.
+func digitIn(c byte, shift uint) int {
+	d := -1
+	switch {
+	case isDigit(c):
+		d = int(c - '0')
+	case 'a' <= c|0x20 && c|0x20 <= 'f':
+		d = int(c|0x20-'a') + 10
+	}
+	if d >= 1<<shift {
+		return -1
+	}
+	return d
+}
+
+// integer reads the hexadecimal, octal or binary literal starting at
+// p.start ("0x1f", "0o17", "0b1010"), with "_" between digits or after the
+// prefix, as in Go, into p.val.
+func (p *parser) integer(shift uint) {
+	src := p.src
+	i := p.start + 2
+	var ds []byte // the digits' values, most significant first
+	bad := false
+	for ; i < len(src); i++ {
+		c := src[i]
+		if c == '_' {
+			prev := src[i-1]
+			if i+1 == len(src) || digitIn(src[i+1], shift) < 0 || prev == '_' {
+				bad = true
+				break
+			}
+			continue
+		}
+		d := digitIn(c, shift)
+		if d < 0 {
+			break
+		}
+		ds = append(ds, byte(d))
+	}
+	end := i
+	for end < len(src) && (isLetter(src[end]) || isDigit(src[end]) || src[end] == '.') {
+		end++
+	}
+	if bad || len(ds) == 0 || end > i {
+		p.fail(p.start, "malformed number "+quote(src[p.start:end]))
+		return
+	}
+	p.pos, p.tok = i, tokNum
+	for len(ds) > 1 && ds[0] == 0 {
+		ds = ds[1:]
+	}
+	if bits := len(ds) * int(shift); bits > MaxBits+int(shift) {
+		p.fail(p.start, msgRange)
+		return
+	}
+	n := bitsValue(ds, shift)
+	if n.BitLen() > MaxBits {
+		p.fail(p.start, msgRange)
+		return
+	}
+	if !p.ok() {
+		p.val = Value{}
+		return
+	}
+	p.val = fromBig(n, bigOne)
+}
+
+// bitsValue returns the integer whose digits in base 1<<shift are ds, most
+// significant first, built word by word from the least significant end.
+func bitsValue(ds []byte, shift uint) *big.Int {
+	words := make([]big.Word, (len(ds)*int(shift)+bits.UintSize-1)/bits.UintSize)
+	at := uint(0) // bit position of the next digit
+	for i := len(ds) - 1; i >= 0; i-- {
+		d := big.Word(ds[i])
+		words[at/bits.UintSize] |= d << (at % bits.UintSize)
+		if spill := at%bits.UintSize + shift; spill > bits.UintSize { // an octal digit across two words
+			words[at/bits.UintSize+1] |= d >> (bits.UintSize - at%bits.UintSize)
+		}
+		at += shift
+	}
+	return new(big.Int).SetBits(words)
 }

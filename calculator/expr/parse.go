@@ -273,6 +273,14 @@ func (p *parser) next() {
 		p.tok = t
 		return
 	}
+	if c >= utf8.RuneSelf {
+		r, n := utf8.DecodeRuneInString(src[p.start:])
+		if t := pasted(r); t != tokEOF {
+			p.tok = t
+			p.pos = p.start + n
+			return
+		}
+	}
 	switch {
 	case c == '#':
 		// A comment runs to the end of the input.
@@ -295,13 +303,28 @@ var symbols = [256]token{
 	'^': tokCaret, '(': tokLParen, ')': tokRParen,
 }
 
+// pasted returns the token of an operator symbol that documents and
+// keyboards use in place of the ASCII one (×, ·, ÷, −), and tokEOF for
+// every other rune.
+func pasted(r rune) token {
+	switch r {
+	case '×', '·', '⋅':
+		return tokStar
+	case '÷', '∕':
+		return tokSlash
+	case '−':
+		return tokMinus
+	}
+	return tokEOF
+}
+
 // name reads a name; "ans" is the only one.
 func (p *parser) name() {
 	for p.pos < len(p.src) && (isLetter(p.src[p.pos]) || isDigit(p.src[p.pos])) {
 		p.pos++
 	}
 	if s := p.src[p.start:p.pos]; s != "ans" {
-		p.fail(p.start, "unknown name "+quote(s))
+		p.fail(p.start, msgUnknownName+quote(s))
 		return
 	}
 	p.tok = tokAns

@@ -294,8 +294,10 @@ Exit status: 0 success, 1 an expression failed, 2 usage error.
 `
 
 const exprHelp = `Expressions:
-  numbers     12  1.5  .5  2.  6.02e23  1.5E-3  1_000_000 (decimal only)
+  numbers     12  1.5  .5  2.  6.02e23  1.5E-3  1_000_000
+              integers 0x1f  0o17  0b1010  0x_ffff
   operators   + - * /, % remainder (sign of the dividend: -7 % 2 is -1),
+              also × · ÷ − as pasted from documents,
               ^ power (integer exponents: 2^-2 is 0.25, 0^0 is 1)
   precedence  ^ first and right to left (2^3^2 is 512, -2^2 is -4),
               then * / %, then + -, left to right; ( ) group

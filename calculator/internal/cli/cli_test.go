@@ -135,7 +135,7 @@ func TestStream(t *testing.T) {
 		{"quit with a comment", nil, "quit#\n6\n", "", "", ExitOK},
 		{"help with a comment", nil, "help # me\n", usage, "", ExitOK},
 		{"byte-order mark", nil, "\ufeff1 + 1\n\ufeff2\n", "2\n",
-			"error: line 2: unexpected \"\\ufeff\" at column 1\n" + caret("\ufeff2", 1), ExitError},
+			"error: line 2: unexpected \"\\ufeff\" at column 1\n" + caret("\ufffd2", 1), ExitError},
 		{"byte-order mark before exit", nil, "\ufeffexit\n6\n", "", "", ExitOK},
 		{"quit after an error", nil, "1/0\n  quit  \n2\n", "", "error: line 1: division by zero at column 3\n" + caret("1/0", 3), ExitError},
 		{"ans", nil, "2\nans * 3\nans + 1\n", "2\n6\n7\n", "", ExitOK},
