@@ -194,6 +194,8 @@ func TestInteractiveExit(t *testing.T) {
 			s.expect("> ")
 			s.send("2^10\r")
 			s.expect("\r\n1024\r\n")
+			s.send("2/3\r") // rounded: marked on a real terminal
+			s.expect("\r\n≈ 0.66666666666666666667\r\n")
 			s.send(cmd + "\r")
 			if code := s.wait(); code != 0 {
 				t.Errorf("exit status %d, want 0", code)

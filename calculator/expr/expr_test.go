@@ -553,3 +553,33 @@ func TestPrintedNumbersReadBack(t *testing.T) {
 		}
 	}
 }
+
+// TestDecimalRounded checks which results Decimal rounds: those with no
+// finite decimal expansion of at most MaxDigits digits, at any precision.
+func TestDecimalRounded(t *testing.T) {
+	tests := []struct {
+		src     string
+		prec    int
+		want    string // "": whatever Decimal gives
+		rounded bool
+	}{
+		{"1/3", 20, "0.33333333333333333333", true},
+		{"1000/3", 3, "333", true},
+		{"10^20/3", 20, "33333333333333333333", true},
+		{"1 + 2^-30103", 20, "1", true},
+		{"-2/3", 1, "-0.7", true},
+		{"7/2", 1, "3.5", false},
+		{"10^30 + 0.5", 3, "1000000000000000000000000000000.5", false},
+		{"2^-30103", 5, "", false},
+		{"0.1 + 2^-30103", 5, "", false},
+		{"2^99999", 3, "", false},
+		{"0", 20, "0", false},
+	}
+	for _, tt := range tests {
+		v := eval(t, tt.src)
+		got, rounded := v.DecimalRounded(tt.prec)
+		if got != v.Decimal(tt.prec) || tt.want != "" && got != tt.want || rounded != tt.rounded {
+			t.Errorf("%s.DecimalRounded(%d) = %.40q, %v; want %q, %v", tt.src, tt.prec, got, rounded, tt.want, tt.rounded)
+		}
+	}
+}

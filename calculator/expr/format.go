@@ -26,19 +26,29 @@ const (
 // when it is at least prec: 1/3 is "0.33333333333333333333" and 10^30/3
 // "3.3333333333333333333e29" at precision 20.
 func (v Value) Decimal(prec int) string {
+	s, _ := v.DecimalRounded(prec)
+	return s
+}
+
+// DecimalRounded is like Decimal and also reports whether the result is
+// rounded, that is, not exactly v: whether v has no finite decimal
+// expansion of at most MaxDigits digits. It does not depend on prec. A
+// program that shows results to people can mark the rounded ones, as
+// the calculator does on a terminal ("≈ 0.33333333333333333333").
+func (v Value) DecimalRounded(prec int) (s string, rounded bool) {
 	prec = min(max(prec, 1), MaxPrecision)
 	v = v.norm()
 	if v.r == nil {
 		if v.den == 1 {
-			return strconv.FormatInt(v.num, 10)
+			return strconv.FormatInt(v.num, 10), false
 		}
 		if s, ok := smallDecimal(v.num, v.den); ok {
-			return s
+			return s, false
 		}
 	}
 	n, d := v.parts()
 	if isOne(d) {
-		return n.String()
+		return n.String(), false
 	}
 	// A fraction in lowest terms has a finite decimal expansion exactly
 	// when its denominator is 2^a·5^b; it has max(a, b) decimals.
@@ -46,22 +56,22 @@ func (v Value) Decimal(prec int) string {
 	rest := new(big.Int).Rsh(d, a)
 	b := strip5(rest)
 	if !isOne(rest) {
-		return rounded(n, d, prec)
+		return roundedDecimal(n, d, prec), true
 	}
 	k := max(a, b)
 	// The digits are those of |n|·2^(k-a)·5^(k-b): about
 	// 0.30103·(bits(n) + k - a) + 0.69897·(k - b) of them.
 	if (n.BitLen()+int(k-a))*30103+int(k-b)*69897 > (MaxDigits+1)*100000 {
-		return rounded(n, d, prec)
+		return roundedDecimal(n, d, prec), true
 	}
 	x := new(big.Int).Abs(n)
 	x.Lsh(x, k-a)
 	x.Mul(x, new(big.Int).Exp(big.NewInt(5), big.NewInt(int64(k-b)), nil))
 	digits := x.String()
 	if len(digits) > MaxDigits {
-		return rounded(n, d, prec)
+		return roundedDecimal(n, d, prec), true
 	}
-	return exact(n.Sign() < 0, digits, int(k))
+	return exact(n.Sign() < 0, digits, int(k)), false
 }
 
 // Fraction returns v as an exact fraction "n/d" in lowest terms, with
@@ -151,7 +161,7 @@ func sign(negative bool) string {
 }
 
 // rounded formats n/d rounded to prec significant digits.
-func rounded(n, d *big.Int, prec int) string {
+func roundedDecimal(n, d *big.Int, prec int) string {
 	x := new(big.Int).Abs(n)
 	// Find e with 10^e ≤ x/d < 10^(e+1), starting from an estimate from
 	// the sizes: x/d ≥ 2^(bits(x)-bits(d)-1).

@@ -48,7 +48,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, tty Terminal)
 	case opts.version:
 		return finish(stdout, stderr, name+" "+buildinfo.Get().String()+"\n")
 	}
-	s := &session{precision: opts.precision, fraction: opts.fraction, budget: opts.budget}
+	s := &session{precision: opts.precision, fraction: opts.fraction, budget: opts.budget, mark: tty != nil}
 	switch {
 	case len(opts.expr) > 0:
 		return runArgs(s, strings.Join(opts.expr, " "), stdout, stderr)
@@ -173,6 +173,7 @@ func isOption(arg string) bool {
 type session struct {
 	precision int
 	fraction  bool
+	mark      bool          // mark rounded results with roundedMark: a person reads them
 	budget    time.Duration // see options; used by the standard-input mode
 	work      *expr.Budget  // what is left of it, when one applies
 	ans       expr.Value
@@ -195,8 +196,17 @@ func (s *session) eval(src string) (out string, err error) {
 	if s.fraction {
 		return v.Fraction(), nil
 	}
-	return v.Decimal(s.precision), nil
+	out, rounded := v.DecimalRounded(s.precision)
+	if rounded && s.mark {
+		out = roundedMark + out
+	}
+	return out, nil
 }
+
+// roundedMark starts a rounded result shown on a terminal, as in qalc.
+// Output to a pipe or a file never carries it, so that scripts read plain
+// numbers.
+const roundedMark = "≈ "
 
 // internalError is a panic turned into an error.
 type internalError struct{ v any }
@@ -303,6 +313,7 @@ const exprHelp = `Expressions:
               then * / %, then + -, left to right; ( ) group
   ans         the previous result (in input lines and at the prompt)
   #           starts a comment
-Integers and finite decimals are printed in full, other results rounded;
-tiny ones in exponent form (1e-5).
+Integers and finite decimals are printed in full, other results rounded,
+marked ≈ on a terminal (never in a pipe or a file); tiny ones in exponent
+form (1e-5).
 `

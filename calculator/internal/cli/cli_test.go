@@ -302,3 +302,33 @@ func FuzzParseArgs(f *testing.F) {
 		}
 	})
 }
+
+// TestRoundedMark checks that a rounded result is marked only on a
+// terminal, and never with --fraction, in every mode.
+func TestRoundedMark(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		stdin string
+		tty   bool
+		want  string
+	}{
+		{"arguments on a terminal", []string{"-p", "3", "1000/3"}, "", true, "≈ 333\n"},
+		{"exact on a terminal", []string{"7/2"}, "", true, "3.5\n"},
+		{"fraction on a terminal", []string{"-f", "1000/3"}, "", true, "1000/3\n"},
+		{"arguments in a pipe", []string{"-p", "3", "1000/3"}, "", false, "333\n"},
+		{"input lines in a pipe", nil, "1/3\n2/4\n", false, "0.33333333333333333333\n0.5\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var tty Terminal
+			if tt.tty {
+				tty = &fakeTerminal{width: 80}
+			}
+			stdout, stderr, code := run(t, tt.args, strings.NewReader(tt.stdin), tty)
+			if stdout != tt.want || stderr != "" || code != ExitOK {
+				t.Errorf("stdout %q, stderr %q, status %d; want %q, status 0", stdout, stderr, code, tt.want)
+			}
+		})
+	}
+}
