@@ -196,6 +196,9 @@ func TestInteractiveExit(t *testing.T) {
 			s.expect("\r\n1024\r\n")
 			s.send("2/3\r") // rounded: marked on a real terminal
 			s.expect("\r\n≈ 0.66666666666666666667\r\n")
+			s.send("x = 3\r") // prints nothing
+			s.send("x * 2\r")
+			s.expect("\r\n6\r\n")
 			s.send(cmd + "\r")
 			if code := s.wait(); code != 0 {
 				t.Errorf("exit status %d, want 0", code)

@@ -195,6 +195,10 @@ const (
 	msgEnd     = "unexpected end of input"
 
 	msgUnknownName = "unknown name "
+	msgAssignAns   = `cannot assign to "ans"`
+	msgNoEnv       = "assignment without variables (Options.Env is nil)"
+
+	ansName = "ans"
 )
 
 // quote returns s quoted for an error message, shortened when long.

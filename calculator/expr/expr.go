@@ -3,17 +3,23 @@
 //
 // # Grammar
 //
-//	expression = sum
+//	expression = [ name "=" ] sum
 //	sum        = product { ("+" | "-") product }
 //	product    = unary { ("*" | "/" | "%") unary }
 //	unary      = { "+" | "-" } power
 //	power      = primary [ "^" unary ]
-//	primary    = number | "ans" | "(" sum ")"
+//	primary    = number | "ans" | name | "(" sum ")"
+//	name       = letter { letter | digit }   (letters: a-z, A-Z, "_")
 //	number     = decimal | ("0x" | "0X") hex | ("0o" | "0O") octal | ("0b" | "0B") binary
 //	decimal    = mantissa [ ("e" | "E") [ "+" | "-" ] digit { digit } ]
 //	mantissa   = digits [ "." [ digits ] ] | "." digits
 //	digits     = digit { [ "_" ] digit }
 //	hex        = [ "_" ] hexdigit { [ "_" ] hexdigit }
+//
+// An expression may start with an assignment, "x = 2 * 3", which sets the
+// variable x of Options.Env to the value of the rest and evaluates to it;
+// a name is then the value of its variable. "ans" is the previous result
+// (Options.Ans) and cannot be assigned.
 //
 // So "^" binds tighter than a sign and is right-associative: -2^2 is -4 and
 // 2^3^2 is 512, while 2^-1 is 0.5. "/" is exact division, "%" the remainder
@@ -102,6 +108,12 @@ type Options struct {
 	// until then stays taken); one that would pass MaxWork fails as it
 	// would without a budget.
 	Budget *Budget
+
+	// Env, when not nil, holds the variables: an expression may use any
+	// name it has, and an assignment "name = expression" sets one (and
+	// evaluates to its value). Evaluations may share an Env, also at once.
+	// Without one, every name but "ans" is unknown and an assignment fails.
+	Env *Env
 }
 
 // Eval parses and evaluates the expression src. The error, if any, is an
@@ -115,7 +127,7 @@ func Eval(src string, opts Options) (Value, error) {
 		}
 		return Value{}, newError(src, at, msgTooLong)
 	}
-	p := parser{src: src, ans: opts.Ans.norm(), hasAns: opts.HasAns}
+	p := parser{src: src, ans: opts.Ans.norm(), hasAns: opts.HasAns, env: opts.Env}
 	p.budget = opts.Budget
 	v := p.parse()
 	if p.err != nil {

@@ -24,10 +24,21 @@ func FuzzEval(f *testing.F) {
 		"9^9^9", "((2^60000)^2)", "ans", "1 + # x", "2 × 3", "(((", "1/3", "-(-(-1))",
 		"4611686018427387904 * -2", "3037000500^2 % 7", "(2/3)^-5", ".5e", "1__0", "\xff",
 		"0x1f × 2", "0b1_0 ÷ 0o7", "−0X_fF · 3", "0x", "0b2", "0o1__7", "1 + 2 \u202e 3", "0xffffffffffffffffffff",
+		"x = 3", "ans = 1", "x == 2", "y = y",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
+		// With variables, an assignment that succeeds sets its name to its
+		// value.
+		env := expr.NewEnv()
+		if ve, err := expr.Eval(src, expr.Options{Env: env}); err == nil {
+			if name, ok := expr.Assignment(src); ok {
+				if got, set := env.Get(name); !set || !got.Equal(ve) {
+					t.Fatalf("Eval(%q) = %.100v, but %s is %.100v (set: %v)", src, ve, name, got, set)
+				}
+			}
+		}
 		v, err := expr.Eval(src, expr.Options{})
 		if err != nil {
 			checkFuzzError(t, src, err)

@@ -11,6 +11,8 @@ const (
 	tokEOF token = iota
 	tokNum
 	tokAns
+	tokName // a name other than "ans": p.ident
+	tokAssign
 	tokPlus
 	tokMinus
 	tokStar
@@ -36,6 +38,8 @@ type parser struct {
 	depth  int
 	ans    Value
 	hasAns bool
+	ident  string // the current token's name, when it is tokName
+	env    *Env
 
 	err     *Error // the syntax error, if any
 	evalErr *Error // the first evaluation error, if any
@@ -54,11 +58,40 @@ func (p *parser) parse() Value {
 	if p.tok == tokEOF && p.err == nil {
 		p.fail(0, msgEmpty)
 	}
+	target, at, assign := p.assignment()
+	if assign {
+		p.next() // "="
+		p.next()
+	}
 	v := p.sum()
 	if p.tok != tokEOF {
 		p.unexpected()
 	}
+	if assign && p.ok() {
+		switch {
+		case target == ansName:
+			p.fail(at, msgAssignAns)
+		case p.env == nil:
+			p.fail(at, msgNoEnv)
+		default:
+			p.env.Set(target, v)
+		}
+	}
 	return v
+}
+
+// assignment reports whether the input is an assignment, "name = sum":
+// the current token, the first, is a name and the next byte other than
+// white space is a single "=". It returns the name and its offset.
+func (p *parser) assignment() (name string, at int, ok bool) {
+	if p.tok != tokName && p.tok != tokAns {
+		return "", 0, false
+	}
+	i := skipSpace(p.src, p.pos)
+	if i == len(p.src) || p.src[i] != '=' || i+1 < len(p.src) && p.src[i+1] == '=' {
+		return "", 0, false
+	}
+	return p.src[p.start:p.pos], p.start, true
 }
 
 // fail records a syntax error and makes the lexer stop.
@@ -86,8 +119,12 @@ func (p *parser) unexpected() {
 	if p.err != nil {
 		return
 	}
-	if p.tok == tokEOF {
+	switch {
+	case p.tok == tokEOF:
 		p.fail(p.start, msgEnd)
+		return
+	case p.tok == tokName && !p.defined(p.ident):
+		p.fail(p.start, msgUnknownName+quote(p.ident))
 		return
 	}
 	p.fail(p.start, "unexpected "+quote(p.src[p.start:p.pos]))
@@ -206,6 +243,14 @@ func (p *parser) primary() Value {
 		}
 		p.next()
 		return p.ans
+	case tokName:
+		if !p.defined(p.ident) {
+			p.fail(p.start, msgUnknownName+quote(p.ident))
+			return Value{}
+		}
+		v, _ := p.env.Get(p.ident)
+		p.next()
+		return v
 	case tokLParen:
 		open := p.start
 		if !p.enter() {
@@ -245,23 +290,39 @@ func (p *parser) check(f fault, at, divisor int) {
 	}
 }
 
-// next reads the next token into p.tok, p.start and, for numbers, p.val.
-func (p *parser) next() {
-	src := p.src
-	for p.pos < len(src) {
-		c := src[p.pos]
+// defined reports whether name is a variable of the environment.
+func (p *parser) defined(name string) bool {
+	if p.env == nil {
+		return false
+	}
+	_, ok := p.env.Get(name)
+	return ok
+}
+
+// skipSpace returns the offset of the first byte at or after i that does
+// not start white space.
+func skipSpace(src string, i int) int {
+	for i < len(src) {
+		c := src[i]
 		if c == ' ' || '\t' <= c && c <= '\r' {
-			p.pos++
+			i++
 			continue
 		}
 		if c >= utf8.RuneSelf {
-			if r, n := utf8.DecodeRuneInString(src[p.pos:]); unicode.IsSpace(r) {
-				p.pos += n
+			if r, n := utf8.DecodeRuneInString(src[i:]); unicode.IsSpace(r) {
+				i += n
 				continue
 			}
 		}
 		break
 	}
+	return i
+}
+
+// next reads the next token into p.tok, p.start and, for numbers, p.val.
+func (p *parser) next() {
+	src := p.src
+	p.pos = skipSpace(src, p.pos)
 	p.start = p.pos
 	if p.pos == len(src) {
 		p.tok = tokEOF
@@ -300,7 +361,7 @@ func (p *parser) next() {
 // tokEOF for every other byte.
 var symbols = [256]token{
 	'+': tokPlus, '-': tokMinus, '*': tokStar, '/': tokSlash, '%': tokPercent,
-	'^': tokCaret, '(': tokLParen, ')': tokRParen,
+	'^': tokCaret, '(': tokLParen, ')': tokRParen, '=': tokAssign,
 }
 
 // pasted returns the token of an operator symbol that documents and
@@ -318,13 +379,13 @@ func pasted(r rune) token {
 	return tokEOF
 }
 
-// name reads a name; "ans" is the only one.
+// name reads a name: "ans", or any other, a variable or unknown.
 func (p *parser) name() {
 	for p.pos < len(p.src) && (isLetter(p.src[p.pos]) || isDigit(p.src[p.pos])) {
 		p.pos++
 	}
-	if s := p.src[p.start:p.pos]; s != "ans" {
-		p.fail(p.start, msgUnknownName+quote(s))
+	if s := p.src[p.start:p.pos]; s != ansName {
+		p.tok, p.ident = tokName, s
 		return
 	}
 	p.tok = tokAns

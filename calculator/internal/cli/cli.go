@@ -48,7 +48,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, tty Terminal)
 	case opts.version:
 		return finish(stdout, stderr, name+" "+buildinfo.Get().String()+"\n")
 	}
-	s := &session{precision: opts.precision, fraction: opts.fraction, budget: opts.budget, mark: tty != nil}
+	s := &session{precision: opts.precision, fraction: opts.fraction, budget: opts.budget, mark: tty != nil, env: expr.NewEnv()}
 	switch {
 	case len(opts.expr) > 0:
 		return runArgs(s, strings.Join(opts.expr, " "), stdout, stderr)
@@ -178,9 +178,11 @@ type session struct {
 	work      *expr.Budget  // what is left of it, when one applies
 	ans       expr.Value
 	hasAns    bool
+	env       *expr.Env // the variables of all the lines
 }
 
-// eval evaluates src and returns its result, formatted.
+// eval evaluates src and returns what to print: its result, formatted,
+// and a newline, or nothing for an assignment, as bc prints nothing.
 func (s *session) eval(src string) (out string, err error) {
 	defer func() {
 		// A safety net: the engine is not expected to panic.
@@ -188,19 +190,22 @@ func (s *session) eval(src string) (out string, err error) {
 			out, err = "", internalError{r}
 		}
 	}()
-	v, err := expr.Eval(src, expr.Options{Ans: s.ans, HasAns: s.hasAns, Budget: s.work})
+	v, err := expr.Eval(src, expr.Options{Ans: s.ans, HasAns: s.hasAns, Budget: s.work, Env: s.env})
 	if err != nil {
 		return "", err
 	}
+	if _, ok := expr.Assignment(src); ok {
+		return "", nil // ans stays the last result printed
+	}
 	s.ans, s.hasAns = v, true
 	if s.fraction {
-		return v.Fraction(), nil
+		return v.Fraction() + "\n", nil
 	}
 	out, rounded := v.DecimalRounded(s.precision)
 	if rounded && s.mark {
 		out = roundedMark + out
 	}
-	return out, nil
+	return out + "\n", nil
 }
 
 // roundedMark starts a rounded result shown on a terminal, as in qalc.
@@ -228,7 +233,7 @@ func runArgs(s *session, src string, stdout, stderr io.Writer) int {
 		warn(stderr, "error: "+err.Error()+"\n"+snippet(err, 0))
 		return ExitError
 	}
-	return finish(stdout, stderr, out+"\n")
+	return finish(stdout, stderr, out)
 }
 
 // bom is the byte-order mark some editors put at the start of a text.
@@ -312,6 +317,8 @@ const exprHelp = `Expressions:
   precedence  ^ first and right to left (2^3^2 is 512, -2^2 is -4),
               then * / %, then + -, left to right; ( ) group
   ans         the previous result (in input lines and at the prompt)
+  x = 2 * 3   sets the variable x (letters, digits, _), printing nothing,
+              as bc does; later lines use it: x + 1
   #           starts a comment
 Integers and finite decimals are printed in full, other results rounded,
 marked ≈ on a terminal (never in a pipe or a file); tiny ones in exponent

@@ -332,3 +332,36 @@ func TestRoundedMark(t *testing.T) {
 		})
 	}
 }
+
+// TestVariables sets and uses variables across lines in every mode: an
+// assignment prints nothing, as in bc, and leaves ans alone.
+func TestVariables(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		stdin  string
+		stdout string
+		stderr string
+		code   int
+	}{
+		{"input lines", nil, "x = 3\nx * 2\n", "6\n", "", ExitOK},
+		{"ans stays the last result", nil, "5\nx = 3\nans + x\n", "5\n8\n", "", ExitOK},
+		{"reassigned from itself", nil, "n = 1\nn = n * 10\nn = n * 10\nn\n", "100\n", "", ExitOK},
+		{"unknown until set", nil, "y\ny = 2\ny\n", "2\n",
+			"error: line 1: unknown name \"y\" at column 1\n | y\n | ^\n", ExitError},
+		{"a failed assignment sets nothing", nil, "z = 1/0\nz\n", "",
+			"error: line 1: division by zero at column 7\n | z = 1/0\n |       ^\n" +
+				"error: line 2: unknown name \"z\" at column 1\n | z\n | ^\n", ExitError},
+		{"ans cannot be assigned", []string{"ans = 1"}, "", "",
+			"error: cannot assign to \"ans\" at column 1\n | ans = 1\n | ^\n", ExitError},
+		{"an assignment as arguments prints nothing", []string{"x", "=", "3"}, "", "", "", ExitOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := run(t, tt.args, strings.NewReader(tt.stdin), nil)
+			if stdout != tt.stdout || stderr != tt.stderr || code != tt.code {
+				t.Errorf("stdout %q, stderr %q, status %d;\nwant   %q, stderr %q, status %d", stdout, stderr, code, tt.stdout, tt.stderr, tt.code)
+			}
+		})
+	}
+}

@@ -125,7 +125,7 @@ func (r *repl) run() int {
 func (r *repl) eval(line string) error {
 	out, err := r.s.eval(line)
 	if err == nil {
-		return writeString(r.stdout, out+"\n")
+		return writeString(r.stdout, out)
 	}
 	msg := "error: " + err.Error() + "\n"
 	if e, ok := err.(*expr.Error); ok {

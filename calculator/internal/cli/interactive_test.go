@@ -85,6 +85,8 @@ func TestInteractive(t *testing.T) {
 		{"comments and blank lines", "# note\r\r   \r4\r" + ctrlD, 80, []string{"\r\n4\r\n"}, ""},
 		{"exit with a comment", "1\rexit # bye\r2\r", 80, []string{"\r\n1\r\n"}, ""},
 		{"seed lines", "5 + 3\r10 / 2\rexit\r", 80, []string{"\r\n8\r\n", "\r\n5\r\n"}, ""},
+		{"variables", "x = 3\r" + "x * 2\r" + "ans + x\r" + ctrlD, 80,
+			[]string{"> x = 3\x1b[K\r\x1b[7C\r\n\r> ", "\r\n6\r\n", "\r\n9\r\n"}, ""},
 		{"rounded results marked", "1/3\r10^20/3\r1/8\r1 + 2^-30103\r" + ctrlD, 80,
 			[]string{"\r\n≈ 0.33333333333333333333\r\n", "\r\n≈ 33333333333333333333\r\n", "\r\n0.125\r\n", "\r\n≈ 1\r\n"}, ""},
 	}

@@ -124,7 +124,7 @@ func (st *stream) handle(text []byte) (stop, ok bool) {
 	if err != nil {
 		return false, st.report(err.Error() + "\n" + strings.TrimSuffix(snippet(err, 0), "\n"))
 	}
-	_, err = st.out.WriteString(res + "\n")
+	_, err = st.out.WriteString(res)
 	return false, err == nil
 }
 
