@@ -24,7 +24,8 @@ func (e *Env) Get(name string) (Value, bool) {
 
 // Set sets the variable name to v. It reports false, and sets nothing,
 // when name cannot be a variable: it must be a name as the grammar has
-// them (a letter or "_", then letters, digits and "_") other than "ans".
+// them (a letter or "_", then letters, digits and "_") other than "ans"
+// and the functions' names.
 func (e *Env) Set(name string, v Value) bool {
 	if !validName(name) {
 		return false
@@ -43,7 +44,7 @@ func (e *Env) Len() int {
 }
 
 func validName(s string) bool {
-	if s == "" || s == ansName || !isLetter(s[0]) {
+	if s == "" || s == ansName || functions[s].call != nil || !isLetter(s[0]) {
 		return false
 	}
 	for i := 1; i < len(s); i++ {

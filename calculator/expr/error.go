@@ -77,8 +77,11 @@ func kindOf(msg string) error {
 	case msgBudget:
 		return ErrBudget
 	}
-	if strings.HasPrefix(msg, msgUnknownName) {
+	if strings.HasPrefix(msg, msgUnknownName) || strings.HasPrefix(msg, msgUnknownFunc) {
 		return ErrUndefined
+	}
+	if strings.Contains(msg, " takes ") {
+		return ErrDomain // a wrong number of arguments
 	}
 	return ErrSyntax
 }
@@ -195,6 +198,7 @@ const (
 	msgEnd     = "unexpected end of input"
 
 	msgUnknownName = "unknown name "
+	msgUnknownFunc = "unknown function "
 	msgAssignAns   = `cannot assign to "ans"`
 	msgNoEnv       = "assignment without variables (Options.Env is nil)"
 

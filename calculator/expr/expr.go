@@ -8,7 +8,8 @@
 //	product    = unary { ("*" | "/" | "%") unary }
 //	unary      = { "+" | "-" } power
 //	power      = primary [ "^" unary ]
-//	primary    = number | "ans" | name | "(" sum ")"
+//	primary    = number | "ans" | name | call | "(" sum ")"
+//	call       = name "(" sum { "," sum } ")"
 //	name       = letter { letter | digit }   (letters: a-z, A-Z, "_")
 //	number     = decimal | ("0x" | "0X") hex | ("0o" | "0O") octal | ("0b" | "0B") binary
 //	decimal    = mantissa [ ("e" | "E") [ "+" | "-" ] digit { digit } ]
@@ -16,7 +17,9 @@
 //	digits     = digit { [ "_" ] digit }
 //	hex        = [ "_" ] hexdigit { [ "_" ] hexdigit }
 //
-// An expression may start with an assignment, "x = 2 * 3", which sets the
+// The functions abs, trunc, floor, ceil, round (half away from zero), min
+// and max (of one or more arguments) are exact on rationals; a function's
+// name cannot be a variable. An expression may start with an assignment, "x = 2 * 3", which sets the
 // variable x of Options.Env to the value of the rest and evaluates to it;
 // a name is then the value of its variable. "ans" is the previous result
 // (Options.Ans) and cannot be assigned.

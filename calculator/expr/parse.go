@@ -13,6 +13,7 @@ const (
 	tokAns
 	tokName // a name other than "ans": p.ident
 	tokAssign
+	tokComma
 	tokPlus
 	tokMinus
 	tokStar
@@ -71,6 +72,8 @@ func (p *parser) parse() Value {
 		switch {
 		case target == ansName:
 			p.fail(at, msgAssignAns)
+		case functions[target].call != nil:
+			p.fail(at, "cannot assign to the function "+quote(target))
 		case p.env == nil:
 			p.fail(at, msgNoEnv)
 		default:
@@ -123,7 +126,7 @@ func (p *parser) unexpected() {
 	case p.tok == tokEOF:
 		p.fail(p.start, msgEnd)
 		return
-	case p.tok == tokName && !p.defined(p.ident):
+	case p.tok == tokName && !p.defined(p.ident) && functions[p.ident].call == nil:
 		p.fail(p.start, msgUnknownName+quote(p.ident))
 		return
 	}
@@ -230,7 +233,7 @@ func (p *parser) power() Value {
 	return v
 }
 
-// primary = number | "ans" | "(" sum ")"
+// primary = number | "ans" | name | name "(" sum { "," sum } ")" | "(" sum ")"
 func (p *parser) primary() Value {
 	switch p.tok {
 	case tokNum:
@@ -244,8 +247,17 @@ func (p *parser) primary() Value {
 		p.next()
 		return p.ans
 	case tokName:
-		if !p.defined(p.ident) {
-			p.fail(p.start, msgUnknownName+quote(p.ident))
+		name, at := p.ident, p.start
+		if i := skipSpace(p.src, p.pos); i < len(p.src) && p.src[i] == '(' {
+			p.next()
+			return p.call(name, at)
+		}
+		if _, ok := functions[name]; ok {
+			p.fail(at, quote(name)+" is a function: "+name+"(...)")
+			return Value{}
+		}
+		if !p.defined(name) {
+			p.fail(at, msgUnknownName+quote(name))
 			return Value{}
 		}
 		v, _ := p.env.Get(p.ident)
@@ -361,7 +373,7 @@ func (p *parser) next() {
 // tokEOF for every other byte.
 var symbols = [256]token{
 	'+': tokPlus, '-': tokMinus, '*': tokStar, '/': tokSlash, '%': tokPercent,
-	'^': tokCaret, '(': tokLParen, ')': tokRParen, '=': tokAssign,
+	'^': tokCaret, '(': tokLParen, ')': tokRParen, '=': tokAssign, ',': tokComma,
 }
 
 // pasted returns the token of an operator symbol that documents and

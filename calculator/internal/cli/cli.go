@@ -316,6 +316,8 @@ const exprHelp = `Expressions:
               ^ power (integer exponents: 2^-2 is 0.25, 0^0 is 1)
   precedence  ^ first and right to left (2^3^2 is 512, -2^2 is -4),
               then * / %, then + -, left to right; ( ) group
+  functions   abs trunc floor ceil round (half away from zero), min max
+              of any number of arguments: floor(-7/2) is -4, max(1, 2, 3)
   ans         the previous result (in input lines and at the prompt)
   x = 2 * 3   sets the variable x (letters, digits, _), printing nothing,
               as bc does; later lines use it: x + 1
