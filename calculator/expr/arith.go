@@ -9,11 +9,12 @@ import (
 type fault uint8
 
 const (
-	faultNone      fault = iota
-	faultDivZero         // divisor (or base of a negative power) is zero
-	faultTooBig          // a numerator or denominator would exceed MaxBits
-	faultTooCostly       // the evaluation would exceed MaxWork
-	faultFracExp         // exponent is not an integer
+	faultNone       fault = iota
+	faultDivZero          // divisor (or base of a negative power) is zero
+	faultTooBig           // a numerator or denominator would exceed MaxBits
+	faultTooCostly        // the evaluation would exceed MaxWork
+	faultIrrational       // the exact result is irrational (a root that is not exact)
+	faultEvenRoot         // an even root of a negative number
 )
 
 // calc does the arithmetic of one evaluation. It tries the machine-word
@@ -263,10 +264,11 @@ func (c *calc) rem(a, b Value) (Value, fault) {
 	return c.done(c.quoInt(r, g), c.quoInt(d, g))
 }
 
-// pow returns a**e for an integer e.
+// pow returns a**e: for an integer e, or for a fractional one when the
+// result is rational (see ratPow).
 func (c *calc) pow(a, e Value) (Value, fault) {
 	if !e.IsInt() {
-		return Value{}, faultFracExp
+		return c.ratPow(a, e)
 	}
 	switch {
 	case a.Sign() == 0:

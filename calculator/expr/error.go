@@ -21,8 +21,9 @@ var (
 	// ErrDivisionByZero: a division or remainder by zero, or 0 to a
 	// negative power.
 	ErrDivisionByZero = errors.New("division by zero")
-	// ErrDomain: an operation outside the values it is defined for here (a
-	// fractional exponent).
+	// ErrDomain: an operation outside the values it is defined for here: an
+	// even root of a negative number, an irrational result, a function
+	// given the wrong number of arguments.
 	ErrDomain = errors.New("outside the domain")
 	// ErrLimit: one of the limits (MaxLength, MaxDepth, MaxDigits, MaxBits,
 	// MaxLiteralBits, MaxWork) refused the input.
@@ -68,7 +69,7 @@ func kindOf(msg string) error {
 	switch msg {
 	case msgDivZero:
 		return ErrDivisionByZero
-	case msgFracExp:
+	case msgIrrational, msgEvenRoot:
 		return ErrDomain
 	case msgNoAns:
 		return ErrUndefined
@@ -190,12 +191,13 @@ var (
 )
 
 const (
-	msgDivZero = "division by zero"
-	msgFracExp = "exponent must be an integer"
-	msgNoAns   = `"ans" has no value yet`
-	msgEmpty   = "empty expression"
-	msgUnclose = `unclosed "("`
-	msgEnd     = "unexpected end of input"
+	msgDivZero    = "division by zero"
+	msgIrrational = "irrational result (only exact results so far: roots of perfect powers, such as 8^(1/3))"
+	msgEvenRoot   = "even root of a negative number"
+	msgNoAns      = `"ans" has no value yet`
+	msgEmpty      = "empty expression"
+	msgUnclose    = `unclosed "("`
+	msgEnd        = "unexpected end of input"
 
 	msgUnknownName = "unknown name "
 	msgUnknownFunc = "unknown function "

@@ -150,6 +150,6 @@ func ExampleError_kinds() {
 	// 1 / (2 - 2) → division by zero
 	// 2 + → not an expression: unexpected end of input at column 4
 	// x * 2 → undefined: unknown name "x" at column 1
-	// 2^0.5 → exponent must be an integer at column 3
+	// 2^0.5 → irrational result (only exact results so far: roots of perfect powers, such as 8^(1/3)) at column 3
 	// 2^10^10 → refused: result too large (more than 100000 bits) at column 2
 }

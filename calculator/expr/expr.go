@@ -18,7 +18,8 @@
 //	hex        = [ "_" ] hexdigit { [ "_" ] hexdigit }
 //
 // The functions abs, trunc, floor, ceil, round (half away from zero), min
-// and max (of one or more arguments) are exact on rationals; a function's
+// and max (of one or more arguments) are exact on rationals, and so are
+// sqrt and cbrt where the root is rational (else an error, as for "^"); a function's
 // name cannot be a variable. An expression may start with an assignment, "x = 2 * 3", which sets the
 // variable x of Options.Env to the value of the rest and evaluates to it;
 // a name is then the value of its variable. "ans" is the previous result
@@ -27,7 +28,9 @@
 // So "^" binds tighter than a sign and is right-associative: -2^2 is -4 and
 // 2^3^2 is 512, while 2^-1 is 0.5. "/" is exact division, "%" the remainder
 // of truncated division (its sign is the dividend's: -7 % 2 is -1; it works
-// on fractions too: 7.5 % 2 is 1.5). Exponents must be integers; 0^0 is 1.
+// on fractions too: 7.5 % 2 is 1.5). A fractional exponent works when the
+// result is rational (8^(1/3) is 2, 4^1.5 is 8); an irrational result and
+// an even root of a negative number are errors (ErrDomain); 0^0 is 1.
 // Numbers are decimal, or integers in hexadecimal, octal or binary (0x1f,
 // 0o17, 0b1010, with octal and binary digits as hex's); "_" may separate
 // digits (1_000_000, 0x_ff_ff). The symbols × and · (U+00D7, U+00B7,

@@ -254,9 +254,12 @@ func TestEvalErrors(t *testing.T) {
 		{"\u00a0\u00a01 / 0", "division by zero", 7},
 		{"é", `unexpected "é"`, 1},
 		{"ans", `"ans" has no value yet`, 1},
-		{"2^0.5", "exponent must be an integer", 3},
-		{"2 ^ (1/2)", "exponent must be an integer", 5},
-		{"4^(10^100 + 1/2)", "exponent must be an integer", 3},
+		{"2^0.5", "irrational result (only exact results so far: roots of perfect powers, such as 8^(1/3))", 3},
+		{"2 ^ (1/2)", "irrational result (only exact results so far: roots of perfect powers, such as 8^(1/3))", 5},
+		{"4^(10^100 + 1/2)", "result too large (more than 100000 bits)", 2},
+		{"(-4)^0.5", "even root of a negative number", 6},
+		{"(10^3000 + 1)^(1/3)", "irrational result (only exact results so far: roots of perfect powers, such as 8^(1/3))", 15},
+		{"2^(1/10^200)", "irrational result (only exact results so far: roots of perfect powers, such as 8^(1/3))", 3},
 
 		// The first syntax error wins over any evaluation error; among
 		// evaluation errors, the first from the left.

@@ -17,13 +17,16 @@ var functions = map[string]function{
 	"floor": {1, 1, func(c *calc, a []Value) (Value, fault) { return c.floor(a[0]) }},
 	"ceil":  {1, 1, func(c *calc, a []Value) (Value, fault) { v, f := c.floor(neg(a[0])); return neg(v), f }},
 	"round": {1, 1, func(c *calc, a []Value) (Value, fault) { return c.round(a[0]) }},
+	"sqrt":  {1, 1, func(c *calc, a []Value) (Value, fault) { return c.ratPow(a[0], half) }},
+	"cbrt":  {1, 1, func(c *calc, a []Value) (Value, fault) { return c.ratPow(a[0], third) }},
 	"min":   {1, -1, func(c *calc, a []Value) (Value, fault) { return c.extreme(a, -1) }},
 	"max":   {1, -1, func(c *calc, a []Value) (Value, fault) { return c.extreme(a, 1) }},
 }
 
 var (
-	one  = Value{num: 1, den: 1}
-	half = Value{num: 1, den: 2}
+	one   = Value{num: 1, den: 1}
+	half  = Value{num: 1, den: 2}
+	third = Value{num: 1, den: 3}
 )
 
 func abs(v Value) Value {

@@ -39,6 +39,23 @@ func TestFunctions(t *testing.T) {
 		{"floor(ans)", "3"}, // Ans 3.5
 		{"2^abs(-3)", "8"},
 		{"-abs(-2)^2", "-4"},
+		{"sqrt(16)", "4"},
+		{"sqrt(9/4)", "1.5"},
+		{"sqrt(0.25)", "0.5"},
+		{"sqrt(0)", "0"},
+		{"cbrt(-27/8)", "-1.5"},
+		{"8^(1/3)", "2"},
+		{"4^1.5", "8"},
+		{"4^-1.5", "0.125"},
+		{"(-8)^(1/3)", "-2"},
+		{"(-8)^(2/3)", "4"},
+		{"(-1)^(1/3)", "-1"},
+		{"1^(1/10^200)", "1"},
+		{"0^(1/2)", "0"},
+		{"(7^35000)^(1/35000)", "7"},
+		{"(3^60000)^(1/1000)", "42391158275216203514294433201"},
+		{"(2^64)^(1/64)", "2"},
+		{"(10^50)^(1/25)", "100"},
 	}
 	for _, tt := range tests {
 		v, err := expr.Eval(tt.src, expr.Options{Ans: expr.MustParseValue("3.5"), HasAns: true})
@@ -67,7 +84,10 @@ func TestFunctionErrors(t *testing.T) {
 		{"abs(1/0)", "division by zero", 7, expr.ErrDivisionByZero},
 		{"2 abs(3)", `unexpected "abs"`, 3, expr.ErrSyntax},
 		{"1, 2", `unexpected ","`, 2, expr.ErrSyntax},
-		{"abs(2^0.5)", "exponent must be an integer", 7, expr.ErrDomain},
+		{"abs(2^0.5)", "irrational result (only exact results so far: roots of perfect powers, such as 8^(1/3))", 7, expr.ErrDomain},
+		{"sqrt(2)", "irrational result (only exact results so far: roots of perfect powers, such as 8^(1/3))", 1, expr.ErrDomain},
+		{"sqrt(-4)", "even root of a negative number", 1, expr.ErrDomain},
+		{"sqrt(1, 2)", "sqrt takes 1 argument, not 2", 1, expr.ErrDomain},
 		{strings.Repeat("abs(", expr.MaxDepth+1) + "1", "nesting too deep (more than 1000 levels)", 4*expr.MaxDepth + 4, expr.ErrLimit},
 	}
 	for _, tt := range tests {
@@ -96,4 +116,19 @@ func Example_functions() {
 	// round(2.5) + round(-2.5) = 0
 	// max(1/3, 0.3, -1) = 0.33333333333333333333
 	// abs(1, 2) → abs takes 1 argument, not 2 at column 1
+}
+
+// TestRootsStayBounded feeds roots of the largest numbers with many
+// kinds of index: each ends with a value, or a domain or limit error.
+func TestRootsStayBounded(t *testing.T) {
+	for _, src := range []string{
+		"(3^63000 + 1)^(1/2)", "(3^63000 + 1)^(1/3)", "(3^63000)^(1/3)", "(3^63000 + 1)^(1/997)",
+		"(2^99999 + 1)^(1/99999)", "(3^63000)^(1/63000)", "(2^99999)^(1/100001)", "(3^60000/7^30000)^(1/3)",
+		"2^(1/3)^(1/3)^(1/3)", "(10^30000 + 1)^(1/10)",
+	} {
+		_, err := expr.Eval(src, expr.Options{})
+		if err != nil && !errors.Is(err, expr.ErrDomain) && !errors.Is(err, expr.ErrLimit) {
+			t.Errorf("Eval(%.40q): %v", src, err)
+		}
+	}
 }

@@ -225,8 +225,8 @@ func (p *parser) power() Value {
 	switch f {
 	case faultDivZero:
 		p.evalFail(base, msgDivZero)
-	case faultFracExp:
-		p.evalFail(exp, msgFracExp)
+	case faultIrrational, faultEvenRoot:
+		p.evalFail(exp, faultMsg(f))
 	default:
 		p.check(f, at, 0)
 	}
@@ -298,7 +298,7 @@ func (p *parser) check(f fault, at, divisor int) {
 	case faultTooCostly:
 		p.evalFail(at, p.costlyMsg())
 	default:
-		p.evalFail(at, msgFracExp)
+		p.evalFail(at, faultMsg(f))
 	}
 }
 
@@ -406,3 +406,11 @@ func (p *parser) name() {
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' }
+
+// faultMsg returns the message of a domain fault.
+func faultMsg(f fault) string {
+	if f == faultEvenRoot {
+		return msgEvenRoot
+	}
+	return msgIrrational
+}

@@ -313,11 +313,13 @@ const exprHelp = `Expressions:
               integers 0x1f  0o17  0b1010  0x_ffff
   operators   + - * /, % remainder (sign of the dividend: -7 % 2 is -1),
               also × · ÷ − as pasted from documents,
-              ^ power (integer exponents: 2^-2 is 0.25, 0^0 is 1)
+              ^ power (2^-2 is 0.25, 0^0 is 1; 8^(1/3) is 2: a fractional
+              exponent only where the result is rational)
   precedence  ^ first and right to left (2^3^2 is 512, -2^2 is -4),
               then * / %, then + -, left to right; ( ) group
   functions   abs trunc floor ceil round (half away from zero), min max
-              of any number of arguments: floor(-7/2) is -4, max(1, 2, 3)
+              of any number of arguments: floor(-7/2) is -4, max(1, 2, 3);
+              sqrt cbrt where the root is rational: sqrt(9/4) is 1.5
   ans         the previous result (in input lines and at the prompt)
   x = 2 * 3   sets the variable x (letters, digits, _), printing nothing,
               as bc does; later lines use it: x + 1
