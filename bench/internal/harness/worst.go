@@ -44,6 +44,10 @@ func worstLines() []worstLine {
 		{"the longest exact decimal, printed", nil, "(2^99999+1)/5^43000"},
 		{"10,000 digits of a 100,000-bit fraction", []string{"-p", "10000"}, "(3^63000+1)/(5^43000+1)"},
 		{"the largest fraction, printed", []string{"-f"}, "(2^99999 + (2^99999 - 1))/3^63000"},
+		{"square root of a 100,000-bit square", nil, "sqrt(3^63000)"},
+		{"cube root of a 100,000-bit number, not exact", nil, "(3^63000 + 1)^(1/3)"},
+		{"997th root of a 100,000-bit number, not exact", nil, "(3^63000)^(1/997)"},
+		{"a tower of cube roots", nil, "2^(1/3)^(1/3)^(1/3)"},
 	}
 }
 
