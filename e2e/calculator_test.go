@@ -58,6 +58,13 @@ func TestCalculatorSeed004(t *testing.T) {
 					t.Errorf("printf '1 + 2\\n3 * 4\\n' | docker run --rm -i %s: want 3 and 12; got %s", name, r)
 				}
 			})
+
+			t.Run("variables", func(t *testing.T) {
+				r := docker.Command("run", "--rm", "-i", name).Input("x = 3\nx * 2\n").Run(t)
+				if r.Code != 0 || r.Stdout != "6\n" {
+					t.Errorf("printf 'x = 3\\nx * 2\\n' | docker run --rm -i %s: want 6; got %s", name, r)
+				}
+			})
 		})
 	}
 }
