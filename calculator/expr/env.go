@@ -44,7 +44,7 @@ func (e *Env) Len() int {
 }
 
 func validName(s string) bool {
-	if s == "" || s == ansName || functions[s].call != nil || !isLetter(s[0]) {
+	if s == "" || s == ansName || isFunction(s) || !isLetter(s[0]) {
 		return false
 	}
 	for i := 1; i < len(s); i++ {

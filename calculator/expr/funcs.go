@@ -23,6 +23,13 @@ var functions = map[string]function{
 	"max":   {1, -1, func(c *calc, a []Value) (Value, fault) { return c.extreme(a, 1) }},
 }
 
+// isFunction reports whether name is a function's, which no variable may
+// take.
+func isFunction(name string) bool {
+	_, ok := functions[name]
+	return ok
+}
+
 var (
 	one   = Value{num: 1, den: 1}
 	half  = Value{num: 1, den: 2}

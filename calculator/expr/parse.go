@@ -72,7 +72,7 @@ func (p *parser) parse() Value {
 		switch {
 		case target == ansName:
 			p.fail(at, msgAssignAns)
-		case functions[target].call != nil:
+		case isFunction(target):
 			p.fail(at, "cannot assign to the function "+quote(target))
 		case p.env == nil:
 			p.fail(at, msgNoEnv)
@@ -126,7 +126,7 @@ func (p *parser) unexpected() {
 	case p.tok == tokEOF:
 		p.fail(p.start, msgEnd)
 		return
-	case p.tok == tokName && !p.defined(p.ident) && functions[p.ident].call == nil:
+	case p.tok == tokName && !p.defined(p.ident) && !isFunction(p.ident):
 		p.fail(p.start, msgUnknownName+quote(p.ident))
 		return
 	}
@@ -252,7 +252,7 @@ func (p *parser) primary() Value {
 			p.next()
 			return p.call(name, at)
 		}
-		if _, ok := functions[name]; ok {
+		if isFunction(name) {
 			p.fail(at, quote(name)+" is a function: "+name+"(...)")
 			return Value{}
 		}
