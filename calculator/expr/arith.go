@@ -9,12 +9,19 @@ import (
 type fault uint8
 
 const (
-	faultNone       fault = iota
-	faultDivZero          // divisor (or base of a negative power) is zero
-	faultTooBig           // a numerator or denominator would exceed MaxBits
-	faultTooCostly        // the evaluation would exceed MaxWork
-	faultIrrational       // the exact result is irrational (a root that is not exact)
-	faultEvenRoot         // an even root of a negative number
+	faultNone        fault = iota
+	faultDivZero           // divisor (or base of a negative power) is zero
+	faultTooBig            // a numerator or denominator would exceed MaxBits
+	faultTooCostly         // the evaluation would exceed MaxWork
+	faultIrrational        // the exact result is irrational (a root that is not exact)
+	faultEvenRoot          // an even root of a negative number
+	faultNegPower          // a negative number to an irrational power
+	faultTooSmall          // a result too close to 0 to be shown
+	faultLogDomain         // the logarithm of a number ≤ 0
+	faultLogBase           // a logarithm in a base ≤ 0 or 1
+	faultUnitDomain        // asin or acos of a number outside [-1, 1]
+	faultAtan2Origin       // atan2(0, 0)
+	faultUndecided         // an inexact value too close to a point where the result jumps
 )
 
 // calc does the arithmetic of one evaluation. It tries the machine-word
@@ -25,6 +32,27 @@ type calc struct {
 	over       bool    // a limit was reached
 	budget     *Budget // the shared budget, or nil
 	overBudget bool    // the limit reached was the budget's
+
+	bits       uint        // the working precision of irrational values (see approx.go)
+	approxWork int64       // estimated work on them so far, against MaxApproxWork
+	consts     *constCache // π and ln 2 as computed so far
+}
+
+// chargeApprox is charge for the work on irrational values, which has
+// its own limit, MaxApproxWork, and draws from the same budget.
+func (c *calc) chargeApprox(units int64) bool {
+	switch {
+	case c.over:
+		return false
+	case units > MaxApproxWork-c.approxWork:
+		c.over = true
+		return false
+	case c.budget != nil && !c.budget.take(units):
+		c.over, c.overBudget = true, true
+		return false
+	}
+	c.approxWork += units
+	return true
 }
 
 // charge adds units of work, or sets c.over and reports false when that
@@ -147,6 +175,9 @@ func result(n, d *big.Int) (Value, fault) {
 }
 
 func neg(v Value) Value {
+	if v.ival() != nil {
+		return ivValue(&interval{new(big.Float).Neg(v.ival().hi), new(big.Float).Neg(v.ival().lo)})
+	}
 	if v.r == nil {
 		v.num = -v.num
 		return v
@@ -171,6 +202,9 @@ func inv(v Value) Value {
 }
 
 func (c *calc) add(a, b Value) (Value, fault) {
+	if a.ival() != nil || b.ival() != nil {
+		return c.ivAdd(a, b)
+	}
 	if a.r == nil && b.r == nil {
 		if v, ok := addSmall(a, b); ok {
 			return v, faultNone
@@ -197,6 +231,9 @@ func (c *calc) sub(a, b Value) (Value, fault) {
 }
 
 func (c *calc) mul(a, b Value) (Value, fault) {
+	if a.ival() != nil || b.ival() != nil {
+		return c.ivMul(a, b)
+	}
 	if a.r == nil && b.r == nil {
 		if v, ok := mulSmall(a, b); ok {
 			return v, faultNone
@@ -233,6 +270,9 @@ func (c *calc) cancel(x, y *big.Int) (*big.Int, *big.Int) {
 }
 
 func (c *calc) quo(a, b Value) (Value, fault) {
+	if a.ival() != nil || b.ival() != nil {
+		return c.ivQuo(a, b)
+	}
 	if b.Sign() == 0 {
 		return Value{}, faultDivZero
 	}
@@ -241,6 +281,9 @@ func (c *calc) quo(a, b Value) (Value, fault) {
 
 // rem returns a - b·trunc(a/b), the remainder of truncated division.
 func (c *calc) rem(a, b Value) (Value, fault) {
+	if a.ival() != nil || b.ival() != nil {
+		return c.ivRem(a, b)
+	}
 	if b.Sign() == 0 {
 		return Value{}, faultDivZero
 	}
@@ -267,6 +310,17 @@ func (c *calc) rem(a, b Value) (Value, fault) {
 // pow returns a**e: for an integer e, or for a fractional one when the
 // result is rational (see ratPow).
 func (c *calc) pow(a, e Value) (Value, fault) {
+	switch {
+	case e.ival() != nil:
+		return c.realPow(a, e)
+	case a.ival() != nil && e.IsInt():
+		if e.r != nil || abs64(e.num) > MaxBits {
+			return Value{}, faultTooBig
+		}
+		return c.ivPowInt(a, e.num)
+	case a.ival() != nil:
+		return c.realPow(a, e)
+	}
 	if !e.IsInt() {
 		return c.ratPow(a, e)
 	}

@@ -47,6 +47,8 @@ type Error struct {
 	Column int
 	// Source is the expression.
 	Source string
+
+	kind error // one of the kinds above
 }
 
 // Error returns the message and the column, for example
@@ -57,32 +59,30 @@ func (e *Error) Error() string {
 
 // Unwrap returns the error's kind, so that errors.Is(err, ErrBudget) and
 // the like work.
-func (e *Error) Unwrap() error { return kindOf(e.Msg) }
+func (e *Error) Unwrap() error { return e.kind }
 
-func newError(src string, offset int, msg string) *Error {
-	return &Error{Msg: msg, Offset: offset, Column: utf8.RuneCountInString(src[:offset]) + 1, Source: src}
+// newError returns the error msg of the kind given, or, with no kind, of
+// the kind syntaxKind finds for msg.
+func newError(src string, offset int, msg string, kind ...error) *Error {
+	k := syntaxKind(msg)
+	if len(kind) > 0 {
+		k = kind[0]
+	}
+	return &Error{Msg: msg, Offset: offset, Column: utf8.RuneCountInString(src[:offset]) + 1, Source: src, kind: k}
 }
 
-// kindOf returns the kind of the error with message msg: every message
-// comes from this package, and only syntax errors are built at run time.
-func kindOf(msg string) error {
+// syntaxKind returns the kind of an error found while parsing, before
+// any evaluation: a limit on the input, an unknown name, or else a
+// syntax error.
+func syntaxKind(msg string) error {
 	switch msg {
-	case msgDivZero:
-		return ErrDivisionByZero
-	case msgIrrational, msgEvenRoot:
-		return ErrDomain
-	case msgNoAns:
-		return ErrUndefined
-	case msgTooLong, msgTooDeep, msgTooMany, msgRange, msgTooBig, msgTooCostly:
+	case msgTooLong, msgTooDeep, msgTooMany, msgRange, msgTooCostly:
 		return ErrLimit
 	case msgBudget:
 		return ErrBudget
 	}
 	if strings.HasPrefix(msg, msgUnknownName) || strings.HasPrefix(msg, msgUnknownFunc) {
 		return ErrUndefined
-	}
-	if strings.Contains(msg, " takes ") {
-		return ErrDomain // a wrong number of arguments
 	}
 	return ErrSyntax
 }
@@ -188,16 +188,19 @@ var (
 	msgTooBig    = "result too large (more than " + strconv.Itoa(MaxBits) + " bits)"
 	msgTooCostly = "too much computation (work limit reached)"
 	msgBudget    = "CPU budget used up"
+	msgTooSmall  = "result too close to 0 (its rounded value would need more than " + strconv.Itoa(MaxBits) + " bits)"
 )
 
 const (
-	msgDivZero    = "division by zero"
-	msgIrrational = "irrational result (only exact results so far: roots of perfect powers, such as 8^(1/3))"
-	msgEvenRoot   = "even root of a negative number"
-	msgNoAns      = `"ans" has no value yet`
-	msgEmpty      = "empty expression"
-	msgUnclose    = `unclosed "("`
-	msgEnd        = "unexpected end of input"
+	msgDivZero   = "division by zero"
+	msgEvenRoot  = "even root of a negative number"
+	msgUndecided = "too close to call: a value that is not exact is too near 0, an integer or the edge of a domain"
+	msgNearZero  = "too close to 0 to round: the result may be exactly 0"
+	msgNearTie   = "too close to halfway between two results to round (it may be exactly halfway)"
+	msgNoAns     = `"ans" has no value yet`
+	msgEmpty     = "empty expression"
+	msgUnclose   = `unclosed "("`
+	msgEnd       = "unexpected end of input"
 
 	msgUnknownName = "unknown name "
 	msgUnknownFunc = "unknown function "

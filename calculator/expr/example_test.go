@@ -131,7 +131,7 @@ func ExampleValue_Format() {
 // Errors tell their kind to errors.Is, so that a caller need not match
 // the message.
 func ExampleError_kinds() {
-	for _, src := range []string{"1 / (2 - 2)", "2 +", "x * 2", "2^0.5", "2^10^10"} {
+	for _, src := range []string{"1 / (2 - 2)", "2 +", "x * 2", "sqrt(-2)", "2^10^10"} {
 		_, err := expr.Eval(src, expr.Options{})
 		switch {
 		case errors.Is(err, expr.ErrDivisionByZero):
@@ -140,6 +140,8 @@ func ExampleError_kinds() {
 			fmt.Println(src, "→ not an expression:", err)
 		case errors.Is(err, expr.ErrUndefined):
 			fmt.Println(src, "→ undefined:", err)
+		case errors.Is(err, expr.ErrDomain):
+			fmt.Println(src, "→ outside the domain:", err)
 		case errors.Is(err, expr.ErrLimit):
 			fmt.Println(src, "→ refused:", err)
 		default:
@@ -150,6 +152,27 @@ func ExampleError_kinds() {
 	// 1 / (2 - 2) → division by zero
 	// 2 + → not an expression: unexpected end of input at column 4
 	// x * 2 → undefined: unknown name "x" at column 1
-	// 2^0.5 → irrational result (only exact results so far: roots of perfect powers, such as 8^(1/3)) at column 3
+	// sqrt(-2) → outside the domain: even root of a negative number at column 1
 	// 2^10^10 → refused: result too large (more than 100000 bits) at column 2
+}
+
+// Irrational results are correctly rounded to Options.Precision digits
+// and marked as rounded; rational ones stay exact.
+func Example_irrational() {
+	for _, src := range []string{"sqrt(2)", "pi", "sqrt(9/4)", "log(8, 4)", "2^0.5 * 2^0.5", "sin(pi)"} {
+		v, err := expr.Eval(src, expr.Options{Precision: 30})
+		if err != nil {
+			fmt.Println(src, "→", err)
+			continue
+		}
+		s, rounded := v.DecimalRounded(30)
+		fmt.Println(src, "=", s, rounded)
+	}
+	// Output:
+	// sqrt(2) = 1.41421356237309504880168872421 true
+	// pi = 3.14159265358979323846264338328 true
+	// sqrt(9/4) = 1.5 false
+	// log(8, 4) = 1.5 false
+	// 2^0.5 * 2^0.5 = 2 true
+	// sin(pi) → too close to 0 to round: the result may be exactly 0 at column 1
 }

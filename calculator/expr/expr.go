@@ -1,5 +1,6 @@
 // Package expr evaluates arithmetic expressions exactly, with rational
-// numbers, and formats the results.
+// numbers, rounds irrational results correctly to the digits asked for,
+// and formats the results.
 //
 // # Grammar
 //
@@ -8,7 +9,7 @@
 //	product    = unary { ("*" | "/" | "%") unary }
 //	unary      = { "+" | "-" } power
 //	power      = primary [ "^" unary ]
-//	primary    = number | "ans" | name | call | "(" sum ")"
+//	primary    = number | "ans" | name | constant | call | "(" sum ")"
 //	call       = name "(" sum { "," sum } ")"
 //	name       = letter { letter | digit }   (letters: a-z, A-Z, "_")
 //	number     = decimal | ("0x" | "0X") hex | ("0o" | "0O") octal | ("0b" | "0B") binary
@@ -17,20 +18,24 @@
 //	digits     = digit { [ "_" ] digit }
 //	hex        = [ "_" ] hexdigit { [ "_" ] hexdigit }
 //
-// The functions abs, trunc, floor, ceil, round (half away from zero), min
-// and max (of one or more arguments) are exact on rationals, and so are
-// sqrt and cbrt where the root is rational (else an error, as for "^"); a function's
-// name cannot be a variable. An expression may start with an assignment, "x = 2 * 3", which sets the
-// variable x of Options.Env to the value of the rest and evaluates to it;
-// a name is then the value of its variable. "ans" is the previous result
-// (Options.Ans) and cannot be assigned.
+// The functions are abs, trunc, floor, ceil, round (half away from zero),
+// min and max (of one or more arguments), sqrt, cbrt, exp, ln, log10,
+// log2, log(x, base), sin, cos, tan, asin, acos, atan (in radians) and
+// atan2(y, x) (the angle of the point (x, y), in (-π, π]); the constants
+// are pi and e. Inside a number "e" is the exponent marker: 2e3 is 2000,
+// 2e is a malformed number, 2*e is twice e. A name that is a function's or
+// a constant's cannot be a variable. An expression may start with an
+// assignment, "x = 2 * 3", which sets the variable x of Options.Env to the
+// value of the rest and evaluates to it; a name is then the value of its
+// variable. "ans" is the previous result (Options.Ans) and cannot be
+// assigned.
 //
 // So "^" binds tighter than a sign and is right-associative: -2^2 is -4 and
 // 2^3^2 is 512, while 2^-1 is 0.5. "/" is exact division, "%" the remainder
 // of truncated division (its sign is the dividend's: -7 % 2 is -1; it works
-// on fractions too: 7.5 % 2 is 1.5). A fractional exponent works when the
-// result is rational (8^(1/3) is 2, 4^1.5 is 8); an irrational result and
-// an even root of a negative number are errors (ErrDomain); 0^0 is 1.
+// on fractions too: 7.5 % 2 is 1.5). A real exponent is allowed (2^0.5,
+// 2^pi); a negative number's only when it is a fraction with an odd
+// denominator ((-8)^(1/3) is -2); 0^0 is 1.
 // Numbers are decimal, or integers in hexadecimal, octal or binary (0x1f,
 // 0o17, 0b1010, with octal and binary digits as hex's); "_" may separate
 // digits (1_000_000, 0x_ff_ff). The symbols × and · (U+00D7, U+00B7,
@@ -40,11 +45,38 @@
 // and other white space may appear between tokens, and "#" starts a comment
 // that runs to the end of the input.
 //
+// # Exact and rounded results
+//
+// A result that is rational is exact: sqrt(9/4) is 1.5, 8^(1/3) is 2,
+// log(8, 4) is 1.5, ln(1), sin(0) and atan(0) are 0, and floor(pi) is 3.
+// Any other result, that of sqrt(2), pi or exp(1) or of an expression
+// using one, is irrational and is correctly rounded to Options.Precision
+// significant digits: the Value is the decimal nearest to the exact
+// result (a tie, which only an exact result can be, would go to the even
+// digit), marked as rounded (see [Value.Rounded]).
+//
+// Eval finds it with interval arithmetic and Ziv's strategy. An
+// irrational value is carried as an interval of binary floating-point
+// numbers known to hold it, at a working precision of the digits asked
+// for plus guard bits: every operation rounds the interval's lower bound
+// down and its upper bound up, and every function (a series on math/big,
+// see series.go) widens it by a bound of its own error. When the ends of
+// the final interval round to the same decimal, that is the correctly
+// rounded result. When they do not, or when an operation cannot tell on
+// which side of a point an interval lies (a divisor that may be 0, a
+// floor near an integer), Eval evaluates the whole expression again with
+// twice the guard bits, from 32 up to 4 times the bits of the precision
+// plus 1024. A result still undecided then is refused: it is too close to
+// 0 or to halfway between two decimals to round (sin(pi) and sqrt(2)^2 - 2
+// are exactly 0, which no finite precision can show), or an operation is
+// too close to call (1/(sqrt(2)^2 - 2)). The work of every attempt counts
+// against MaxApproxWork.
+//
 // # Limits
 //
 // Every limit is checked before the work it guards is done, so that any
 // input is refused or evaluated quickly: see [MaxLength], [MaxDepth],
-// [MaxDigits], [MaxBits], [MaxLiteralBits] and [MaxWork], and a [Budget]
+// [MaxDigits], [MaxBits], [MaxLiteralBits], [MaxWork] and [MaxApproxWork], and a [Budget]
 // shared by several evaluations, which may run at once. A refusal is an
 // [*Error] like any other.
 //
@@ -56,7 +88,10 @@
 // Options: a [Budget] is safe to share, and Values are immutable.
 package expr
 
-import "unicode/utf8"
+import (
+	"math"
+	"unicode/utf8"
+)
 
 // Limits on what Eval accepts. Each is reported as an *Error naming it.
 const (
@@ -91,9 +126,19 @@ const (
 	// about a nanosecond of CPU time. Before each operation on big
 	// integers its cost is estimated from the sizes of its operands, as
 	// an upper bound of what it takes, and refused if the total would
-	// pass MaxWork. This keeps any evaluation within about 40 ms, checked
-	// before the work is done; values that fit in 64 bits cost nothing.
+	// pass MaxWork. This keeps the exact arithmetic of any evaluation
+	// within about 40 ms, checked before the work is done; values that fit
+	// in 64 bits cost nothing.
 	MaxWork = 40_000_000
+
+	// MaxApproxWork bounds the work of one evaluation on irrational
+	// values (see the package doc), in the same units, estimated the same
+	// way before each operation on big floats: about 2 s of CPU time at
+	// most, and in practice well under a second, as the estimates are 1.5
+	// to 4 times what the operations take. That is room for 10,000 digits
+	// of pi, e^x or sin x and of compositions of a few such functions;
+	// larger tasks, such as sin(10^30000), are refused within it.
+	MaxApproxWork = 2_000_000_000
 )
 
 // Options configure Eval. The zero Options is ready to use.
@@ -120,6 +165,11 @@ type Options struct {
 	// evaluates to its value). Evaluations may share an Env, also at once.
 	// Without one, every name but "ans" is unknown and an assignment fails.
 	Env *Env
+
+	// Precision is the number of significant digits an irrational
+	// result is correctly rounded to (see the package doc):
+	// DefaultPrecision when it is 0 or less, MaxPrecision at most.
+	Precision int
 }
 
 // Eval parses and evaluates the expression src. The error, if any, is an
@@ -133,14 +183,69 @@ func Eval(src string, opts Options) (Value, error) {
 		}
 		return Value{}, newError(src, at, msgTooLong)
 	}
-	p := parser{src: src, ans: opts.Ans.norm(), hasAns: opts.HasAns, env: opts.Env}
-	p.budget = opts.Budget
-	v := p.parse()
-	if p.err != nil {
-		return Value{}, p.err
+	prec := opts.precision()
+	c := calc{consts: new(constCache)}
+	for guard := uint(firstGuard); ; guard *= 2 {
+		p := parser{src: src, ans: opts.Ans.norm(), hasAns: opts.HasAns, env: opts.Env}
+		p.calc = calc{work: c.work, approxWork: c.approxWork, budget: opts.Budget, bits: precBits(prec) + guard, consts: c.consts}
+		v, target := p.parse()
+		last := guard >= maxGuard(prec)
+		switch {
+		case p.err != nil:
+			return Value{}, p.err
+		case p.evalErr != nil && p.undecided && !last:
+			c = p.calc
+			continue
+		case p.evalErr != nil:
+			return Value{}, p.evalErr
+		}
+		if v.ival() != nil {
+			r, exact, ok, zero, f := p.rounded(v.ival(), prec)
+			switch {
+			case f != faultNone:
+				p.check(f, 0, 0)
+				return Value{}, p.evalErr
+			case !ok && !last:
+				c = p.calc
+				continue
+			case !ok && zero:
+				return Value{}, newError(src, 0, msgNearZero, ErrLimit)
+			case !ok:
+				return Value{}, newError(src, 0, msgNearTie, ErrLimit)
+			}
+			v, p.inexact = r, p.inexact || !exact
+		}
+		if p.inexact {
+			v = v.rounded()
+		}
+		if target != "" {
+			opts.Env.Set(target, v)
+		}
+		return v, nil
 	}
-	if p.evalErr != nil {
-		return Value{}, p.evalErr
+}
+
+// precision returns the digits of rounded results.
+func (o Options) precision() int {
+	if o.Precision <= 0 {
+		return DefaultPrecision
 	}
-	return v, nil
+	return min(o.Precision, MaxPrecision)
+}
+
+// The guard bits of irrational values: Eval starts with firstGuard bits
+// beyond the precision asked for and doubles them while the result's
+// rounding is not decided, up to maxGuard.
+const firstGuard = 32
+
+// precBits returns the bits of prec decimal digits.
+func precBits(prec int) uint {
+	return uint(math.Ceil(float64(prec)*math.Log2(10))) + 1
+}
+
+// maxGuard returns the most guard bits Eval tries at precision prec:
+// enough for a result to be decided unless it is within about
+// 2^-(4·precBits+1024) of 0 or of a halfway point, relative to its size.
+func maxGuard(prec int) uint {
+	return 4*precBits(prec) + 1024
 }

@@ -31,13 +31,22 @@ func (v Value) Decimal(prec int) string {
 }
 
 // DecimalRounded is like Decimal and also reports whether the result is
-// rounded, that is, not exactly v: whether v has no finite decimal
-// expansion of at most MaxDigits digits. It does not depend on prec. A
+// rounded: whether v has no finite decimal expansion of at most MaxDigits
+// digits, or is itself a rounded result (see Value.Rounded; such a value
+// is always shown rounded to prec digits, as its further digits mean
+// nothing). It does not depend on prec. A
 // program that shows results to people can mark the rounded ones, as
 // the calculator does on a terminal ("≈ 0.33333333333333333333").
 func (v Value) DecimalRounded(prec int) (s string, rounded bool) {
 	prec = min(max(prec, 1), MaxPrecision)
 	v = v.norm()
+	if v.Rounded() {
+		n, d := v.parts()
+		if n.Sign() == 0 {
+			return "0", true
+		}
+		return roundedDecimal(n, d, prec), true
+	}
 	if v.r == nil {
 		if v.den == 1 {
 			return strconv.FormatInt(v.num, 10), false

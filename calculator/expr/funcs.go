@@ -1,6 +1,9 @@
 package expr
 
-import "strconv"
+import (
+	"math/big"
+	"strconv"
+)
 
 // A function of the grammar: name "(" sum { "," sum } ")".
 type function struct {
@@ -9,18 +12,38 @@ type function struct {
 	call func(c *calc, args []Value) (Value, fault)
 }
 
-// functions are the functions the grammar knows, by name. Each is exact
-// on rationals.
+// functions are the functions the grammar knows, by name. Each gives an
+// exact result where the result is rational, and an interval otherwise
+// (see approx.go).
 var functions = map[string]function{
-	"abs":   {1, 1, func(_ *calc, a []Value) (Value, fault) { return abs(a[0]), faultNone }},
-	"trunc": {1, 1, func(c *calc, a []Value) (Value, fault) { return c.trunc(a[0]) }},
-	"floor": {1, 1, func(c *calc, a []Value) (Value, fault) { return c.floor(a[0]) }},
-	"ceil":  {1, 1, func(c *calc, a []Value) (Value, fault) { v, f := c.floor(neg(a[0])); return neg(v), f }},
-	"round": {1, 1, func(c *calc, a []Value) (Value, fault) { return c.round(a[0]) }},
-	"sqrt":  {1, 1, func(c *calc, a []Value) (Value, fault) { return c.ratPow(a[0], half) }},
-	"cbrt":  {1, 1, func(c *calc, a []Value) (Value, fault) { return c.ratPow(a[0], third) }},
+	"abs":   {1, 1, func(c *calc, a []Value) (Value, fault) { return c.abs(a[0]) }},
+	"trunc": {1, 1, func(c *calc, a []Value) (Value, fault) { return c.integer(a[0], truncFunc) }},
+	"floor": {1, 1, func(c *calc, a []Value) (Value, fault) { return c.integer(a[0], floorFunc) }},
+	"ceil":  {1, 1, func(c *calc, a []Value) (Value, fault) { return c.integer(a[0], ceilFunc) }},
+	"round": {1, 1, func(c *calc, a []Value) (Value, fault) { return c.integer(a[0], roundFunc) }},
+	"sqrt":  {1, 1, func(c *calc, a []Value) (Value, fault) { return c.pow(a[0], half) }},
+	"cbrt":  {1, 1, func(c *calc, a []Value) (Value, fault) { return c.pow(a[0], third) }},
 	"min":   {1, -1, func(c *calc, a []Value) (Value, fault) { return c.extreme(a, -1) }},
 	"max":   {1, -1, func(c *calc, a []Value) (Value, fault) { return c.extreme(a, 1) }},
+	"exp":   {1, 1, func(c *calc, a []Value) (Value, fault) { return c.expValue(a[0]) }},
+	"ln":    {1, 1, func(c *calc, a []Value) (Value, fault) { return c.lnValue(a[0]) }},
+	"log10": {1, 1, func(c *calc, a []Value) (Value, fault) { return c.logValue(a[0], ten) }},
+	"log2":  {1, 1, func(c *calc, a []Value) (Value, fault) { return c.logValue(a[0], two) }},
+	"log":   {2, 2, func(c *calc, a []Value) (Value, fault) { return c.logValue(a[0], a[1]) }},
+	"sin":   {1, 1, func(c *calc, a []Value) (Value, fault) { return c.sinCosValue(a[0], false) }},
+	"cos":   {1, 1, func(c *calc, a []Value) (Value, fault) { return c.sinCosValue(a[0], true) }},
+	"tan":   {1, 1, func(c *calc, a []Value) (Value, fault) { return c.tanValue(a[0]) }},
+	"asin":  {1, 1, func(c *calc, a []Value) (Value, fault) { return c.asinValue(a[0]) }},
+	"acos":  {1, 1, func(c *calc, a []Value) (Value, fault) { return c.acosValue(a[0]) }},
+	"atan":  {1, 1, func(c *calc, a []Value) (Value, fault) { return c.atanValue(a[0]) }},
+	"atan2": {2, 2, func(c *calc, a []Value) (Value, fault) { return c.atan2Value(a[0], a[1]) }},
+}
+
+// constants are the names of the grammar's constants, which no variable
+// may take either.
+var constants = map[string]func(c *calc) (Value, fault){
+	"pi": func(c *calc) (Value, fault) { return c.constant(c.pi(c.bits)) },
+	"e":  func(c *calc) (Value, fault) { return c.expValue(one) },
 }
 
 // isFunction reports whether name is a function's, which no variable may
@@ -30,11 +53,36 @@ func isFunction(name string) bool {
 	return ok
 }
 
+// isConstant reports whether name is a constant's.
+func isConstant(name string) bool {
+	_, ok := constants[name]
+	return ok
+}
+
 var (
 	one   = Value{num: 1, den: 1}
+	two   = Value{num: 2, den: 1}
+	ten   = Value{num: 10, den: 1}
 	half  = Value{num: 1, den: 2}
 	third = Value{num: 1, den: 3}
 )
+
+// abs returns |v|, for an interval too.
+func (c *calc) abs(v Value) (Value, fault) {
+	switch {
+	case v.ival() == nil:
+		return abs(v), faultNone
+	case v.ival().lo.Sign() >= 0:
+		return v, faultNone
+	case v.ival().hi.Sign() <= 0:
+		return neg(v), faultNone
+	}
+	hi := new(big.Float).Neg(v.ival().lo)
+	if hi.Cmp(v.ival().hi) < 0 {
+		hi = v.ival().hi
+	}
+	return ivValue(&interval{new(big.Float), hi}), faultNone
+}
 
 func abs(v Value) Value {
 	if v.Sign() < 0 {
@@ -64,6 +112,12 @@ func (c *calc) floor(v Value) (Value, fault) {
 	return c.sub(t, one)
 }
 
+// ceil returns the smallest integer at least v.
+func (c *calc) ceil(v Value) (Value, fault) {
+	w, f := c.floor(neg(v))
+	return neg(w), f
+}
+
 // round returns the integer nearest v, halves away from zero.
 func (c *calc) round(v Value) (Value, fault) {
 	h := half
@@ -80,6 +134,11 @@ func (c *calc) round(v Value) (Value, fault) {
 // extreme returns the least of vs (sign -1) or the greatest (sign 1).
 // Comparing two big values costs two products, charged as such.
 func (c *calc) extreme(vs []Value, sign int) (Value, fault) {
+	for _, v := range vs {
+		if v.ival() != nil {
+			return c.ivExtreme(vs, sign)
+		}
+	}
 	best := vs[0]
 	for _, v := range vs[1:] {
 		if v.r != nil || best.r != nil {
@@ -148,7 +207,7 @@ func (p *parser) call(name string, at int) Value {
 	}
 	p.next()
 	if len(args) < fn.min || fn.max >= 0 && len(args) > fn.max {
-		p.evalFail(at, name+" takes "+fn.arity()+", not "+strconv.Itoa(len(args)))
+		p.evalFail(at, name+" takes "+fn.arity()+", not "+strconv.Itoa(len(args)), ErrDomain)
 		return Value{}
 	}
 	if !p.ok() {

@@ -3,6 +3,8 @@ package expr_test
 import (
 	"bytes"
 	"errors"
+	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -27,6 +29,8 @@ func FuzzEval(f *testing.F) {
 		"x = 3", "ans = 1", "x == 2", "y = y",
 		"floor(-7/2)", "max(1, 2, 3)", "round(-2.5)", "abs()", "min(1,)", "foo(1)", "abs = 2", "ceil(2^-3, 1)",
 		"sqrt(9/4)", "8^(1/3)", "(-8)^(2/3)", "(-4)^0.5", "2^0.5", "cbrt(-27)",
+		"sin(1) + cos(2)", "tan(pi/4)", "exp(1) - e", "ln(10)/ln(2)", "log(8, 4)", "log10(0.001)", "atan2(-1, -2)",
+		"asin(1)", "acos(-1)", "2^pi", "(-2)^(1/3)", "floor(sqrt(2))", "7 % pi", "max(e, pi)", "sin(pi)", "e^1e5",
 	} {
 		f.Add(s)
 	}
@@ -73,6 +77,10 @@ func FuzzEval(f *testing.F) {
 		if err == nil && w.Cmp(v) != 0 {
 			t.Fatalf("Eval((%q)) = %s, Eval(%q) = %s", src, w, src, v)
 		}
+		if v.Rounded() {
+			checkRounding(t, src, v)
+			return // (x) - (x) of an interval is an interval around 0
+		}
 		w, err = expr.Eval("("+src+") - ("+src+")", expr.Options{})
 		if err != nil && !isLimit(err) {
 			t.Fatalf("Eval((x) - (x)) for x = %q: %v", src, err)
@@ -81,6 +89,38 @@ func FuzzEval(f *testing.F) {
 			t.Fatalf("Eval((x) - (x)) = %s for x = %q", w, src)
 		}
 	})
+}
+
+// checkRounding checks that v, the rounded value of src at the default
+// precision, is within half a unit of its last digit of the value of src
+// at twice that precision, which is itself within 10^-20 of such a unit
+// of the exact value.
+func checkRounding(t *testing.T, src string, v expr.Value) {
+	t.Helper()
+	w, err := expr.Eval(src, expr.Options{Precision: 2 * expr.DefaultPrecision})
+	if err != nil {
+		if !errors.Is(err, expr.ErrLimit) && !errors.Is(err, expr.ErrBudget) {
+			t.Fatalf("Eval(%q) = %s at precision 20, but at 40: %v", src, v, err)
+		}
+		return
+	}
+	x, y := v.Rat(), w.Rat()
+	if x.Sign() == 0 {
+		t.Fatalf("Eval(%q) is a rounded 0", src)
+	}
+	// unit is 10^(e-19) for the exponent e of x: x = d.ddd·10^e.
+	_, exp, _ := strings.Cut(new(big.Float).SetRat(x).Text('e', 19), "e")
+	e, _ := strconv.Atoi(exp)
+	unit := new(big.Rat).SetFrac(big.NewInt(1), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(19-e)), nil))
+	if e >= 19 {
+		unit.SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(e-19)), nil))
+	}
+	diff := new(big.Rat).Sub(x, y)
+	diff.Abs(diff)
+	limit := new(big.Rat).Mul(unit, big.NewRat(1_000_000_000_000_000_001, 2_000_000_000_000_000_000))
+	if diff.Cmp(limit) > 0 {
+		t.Fatalf("Eval(%q) = %s at precision 20, but %s at 40", src, v, w.Decimal(40))
+	}
 }
 
 func checkFuzzError(t *testing.T, src string, err error) {
@@ -117,6 +157,7 @@ func FuzzValueText(f *testing.F) {
 	for _, s := range []string{
 		"35/3", "-1/2", "4", "0", "-0", "+7", "1.5", "-0.25", "1e-3", "2.5E+2/1_0",
 		"2^64", "-2^63", "1/3 - 2^70", "1/0", "1 / 2", "1/-2", "--1", "1e", ".", "\xff",
+		"e", "-e", "1/e", "2e", "pi", "sqrt(2)",
 	} {
 		f.Add(s)
 	}

@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"strconv"
 	"unicode"
 	"unicode/utf8"
 )
@@ -42,8 +43,10 @@ type parser struct {
 	ident  string // the current token's name, when it is tokName
 	env    *Env
 
-	err     *Error // the syntax error, if any
-	evalErr *Error // the first evaluation error, if any
+	err       *Error // the syntax error, if any
+	evalErr   *Error // the first evaluation error, if any
+	undecided bool   // evalErr is msgUndecided: more bits may decide it
+	inexact   bool   // a rounded value (of ans or a variable) was used
 }
 
 // costlyMsg returns the message for reaching the work limit.
@@ -54,7 +57,9 @@ func (p *parser) costlyMsg() string {
 	return msgTooCostly
 }
 
-func (p *parser) parse() Value {
+// parse parses and evaluates the expression and returns its value and,
+// for an assignment, the name to set to it.
+func (p *parser) parse() (v Value, target string) {
 	p.next()
 	if p.tok == tokEOF && p.err == nil {
 		p.fail(0, msgEmpty)
@@ -64,23 +69,24 @@ func (p *parser) parse() Value {
 		p.next() // "="
 		p.next()
 	}
-	v := p.sum()
+	v = p.sum()
 	if p.tok != tokEOF {
 		p.unexpected()
 	}
-	if assign && p.ok() {
-		switch {
-		case target == ansName:
-			p.fail(at, msgAssignAns)
-		case isFunction(target):
-			p.fail(at, "cannot assign to the function "+quote(target))
-		case p.env == nil:
-			p.fail(at, msgNoEnv)
-		default:
-			p.env.Set(target, v)
-		}
+	if !assign || !p.ok() {
+		return v, ""
 	}
-	return v
+	switch {
+	case target == ansName:
+		p.fail(at, msgAssignAns)
+	case isFunction(target):
+		p.fail(at, "cannot assign to the function "+quote(target))
+	case isConstant(target):
+		p.fail(at, "cannot assign to the constant "+quote(target))
+	case p.env == nil:
+		p.fail(at, msgNoEnv)
+	}
+	return v, target
 }
 
 // assignment reports whether the input is an assignment, "name = sum":
@@ -107,9 +113,9 @@ func (p *parser) fail(offset int, msg string) {
 }
 
 // evalFail records an evaluation error, if it is the first.
-func (p *parser) evalFail(offset int, msg string) {
+func (p *parser) evalFail(offset int, msg string, kind error) {
 	if p.evalErr == nil {
-		p.evalErr = newError(p.src, offset, msg)
+		p.evalErr = newError(p.src, offset, msg, kind)
 	}
 }
 
@@ -126,7 +132,7 @@ func (p *parser) unexpected() {
 	case p.tok == tokEOF:
 		p.fail(p.start, msgEnd)
 		return
-	case p.tok == tokName && !p.defined(p.ident) && !isFunction(p.ident):
+	case p.tok == tokName && !p.defined(p.ident) && !isFunction(p.ident) && !isConstant(p.ident):
 		p.fail(p.start, msgUnknownName+quote(p.ident))
 		return
 	}
@@ -224,9 +230,9 @@ func (p *parser) power() Value {
 	v, f := p.pow(v, e)
 	switch f {
 	case faultDivZero:
-		p.evalFail(base, msgDivZero)
-	case faultIrrational, faultEvenRoot:
-		p.evalFail(exp, faultMsg(f))
+		p.evalFail(base, msgDivZero, ErrDivisionByZero)
+	case faultEvenRoot, faultNegPower:
+		p.check(f, exp, 0)
 	default:
 		p.check(f, at, 0)
 	}
@@ -242,9 +248,10 @@ func (p *parser) primary() Value {
 		return v
 	case tokAns:
 		if !p.hasAns {
-			p.evalFail(p.start, msgNoAns)
+			p.evalFail(p.start, msgNoAns, ErrUndefined)
 		}
 		p.next()
+		p.inexact = p.inexact || p.ans.Rounded()
 		return p.ans
 	case tokName:
 		name, at := p.ident, p.start
@@ -256,12 +263,22 @@ func (p *parser) primary() Value {
 			p.fail(at, quote(name)+" is a function: "+name+"(...)")
 			return Value{}
 		}
+		if k, ok := constants[name]; ok {
+			p.next()
+			if !p.ok() {
+				return Value{}
+			}
+			v, f := k(&p.calc)
+			p.check(f, at, at)
+			return v
+		}
 		if !p.defined(name) {
 			p.fail(at, msgUnknownName+quote(name))
 			return Value{}
 		}
 		v, _ := p.env.Get(p.ident)
 		p.next()
+		p.inexact = p.inexact || v.Rounded()
 		return v
 	case tokLParen:
 		open := p.start
@@ -292,13 +309,16 @@ func (p *parser) check(f fault, at, divisor int) {
 	switch f {
 	case faultNone:
 	case faultDivZero:
-		p.evalFail(divisor, msgDivZero)
-	case faultTooBig:
-		p.evalFail(at, msgTooBig)
+		p.evalFail(divisor, msgDivZero, ErrDivisionByZero)
 	case faultTooCostly:
-		p.evalFail(at, p.costlyMsg())
+		msg := p.costlyMsg()
+		p.evalFail(at, msg, syntaxKind(msg))
+	case faultUndecided:
+		p.undecided = p.undecided || p.evalErr == nil
+		p.evalFail(at, msgUndecided, ErrLimit)
 	default:
-		p.evalFail(at, faultMsg(f))
+		msg, kind := faultMsg(f)
+		p.evalFail(at, msg, kind)
 	}
 }
 
@@ -407,10 +427,26 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' }
 
-// faultMsg returns the message of a domain fault.
-func faultMsg(f fault) string {
-	if f == faultEvenRoot {
-		return msgEvenRoot
+// faultMsg returns the message and kind of a fault other than those
+// check handles itself.
+func faultMsg(f fault) (string, error) {
+	switch f {
+	case faultTooBig:
+		return msgTooBig, ErrLimit
+	case faultTooSmall:
+		return msgTooSmall, ErrLimit
+	case faultEvenRoot:
+		return msgEvenRoot, ErrDomain
+	case faultNegPower:
+		return "negative number to a power that is not rational", ErrDomain
+	case faultLogDomain:
+		return "logarithm of a number that is not positive", ErrDomain
+	case faultLogBase:
+		return "logarithm in a base that is not positive or is 1", ErrDomain
+	case faultUnitDomain:
+		return "asin and acos take numbers from -1 to 1", ErrDomain
+	case faultAtan2Origin:
+		return "atan2(0, 0) is undefined", ErrDomain
 	}
-	return msgIrrational
+	return "internal error: unknown fault " + strconv.Itoa(int(f)), ErrDomain
 }

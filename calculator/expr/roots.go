@@ -5,11 +5,21 @@ import (
 	"math/big"
 )
 
-// ratPow returns a**e for a fraction e = p/q in lowest terms (q > 1) when
-// the result is rational: when a's numerator and denominator are perfect
+// ratPow returns a**e for a fraction e = p/q in lowest terms (q > 1):
+// exactly when it is rational (see exactPow), else as an interval.
+func (c *calc) ratPow(a, e Value) (Value, fault) {
+	v, f := c.exactPow(a, e)
+	if f == faultIrrational {
+		return c.realPow(a, e)
+	}
+	return v, f
+}
+
+// exactPow returns a**e for a fraction e = p/q in lowest terms (q > 1)
+// when the result is rational: when a's numerator and denominator are perfect
 // q-th powers, a**e is (a**(1/q))**p. Otherwise it reports faultIrrational,
 // or faultEvenRoot for an even root of a negative number.
-func (c *calc) ratPow(a, e Value) (Value, fault) {
+func (c *calc) exactPow(a, e Value) (Value, fault) {
 	en, ed := e.parts()
 	switch {
 	case a.Sign() == 0:

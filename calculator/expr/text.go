@@ -69,7 +69,12 @@ func badValueByte(s string) int {
 	slash := false
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
-		case isDigit(c) || c == '.' || c == '_' || c == 'e' || c == 'E':
+		case c == 'e' || c == 'E':
+			// An exponent marker, never the constant e.
+			if i == 0 || !isDigit(s[i-1]) && s[i-1] != '.' {
+				return i
+			}
+		case isDigit(c) || c == '.' || c == '_':
 		case c == '+' || c == '-':
 			// A sign first, or the sign of an exponent.
 			if i > 0 && s[i-1] != 'e' && s[i-1] != 'E' {

@@ -85,7 +85,7 @@ func TestParseValueErrors(t *testing.T) {
 		{"×2", `reading a Value from "×2": unexpected "×" at column 1`},
 		{"1/", `reading a Value from "1/": unexpected end of input at column 3`},
 		{"/2", `reading a Value from "/2": unexpected "/" at column 1`},
-		{"e5", `reading a Value from "e5": unknown name "e5" at column 1`},
+		{"e5", `reading a Value from "e5": unexpected "e" at column 1`},
 		{"1e", `reading a Value from "1e": malformed number "1e" at column 1`},
 		{"1__0", `reading a Value from "1__0": malformed number "1__0" at column 1`},
 		{"1e-", `reading a Value from "1e-": malformed number "1e-" at column 1`},

@@ -5,8 +5,10 @@ import (
 	"math/big"
 )
 
-// Value is an exact rational number. The zero Value is 0. Values are
-// immutable: copy and share them freely, also between goroutines.
+// Value is a rational number: exact, or the correctly rounded decimal
+// that Eval gives for an irrational result (see [Value.Rounded]). The
+// zero Value is 0. Values are immutable: copy and share them freely,
+// also between goroutines.
 //
 // Values cannot be compared with == (it would compare their
 // representations, not their values): use [Value.Equal] or [Value.Cmp].
@@ -24,9 +26,39 @@ type Value struct {
 	r *ratio
 }
 
+// Rounded reports whether v is not an exact result: the decimal Eval
+// rounded an irrational result to, such as that of sqrt(2), or a result
+// computed from such a value (through ans or a variable). Its digits are
+// then right to Options.Precision significant digits, not beyond.
+func (v Value) Rounded() bool { return v.r != nil && v.r.inexact }
+
+// rounded returns v marked as a rounded result.
+func (v Value) rounded() Value {
+	n, d := v.parts()
+	return Value{r: &ratio{n: n, d: d, inexact: true}}
+}
+
+// ivValue returns the Value of an interval.
+func ivValue(iv *interval) Value { return Value{r: &ratio{iv: iv}} }
+
+// ival returns v's interval, or nil when v is not one.
+func (v Value) ival() *interval {
+	if v.r == nil {
+		return nil
+	}
+	return v.r.iv
+}
+
 // ratio is a fraction n/d in lowest terms with d > 0. Its integers are
-// never modified once it is built, so Values may share them.
-type ratio struct{ n, d *big.Int }
+// never modified once it is built, so Values may share them. It also
+// holds what only rounded Values have, which are rare: the mark of a
+// rounded result, inexact, or, within an evaluation only, the interval
+// of an irrational value (see approx.go), when n and d are unused.
+type ratio struct {
+	n, d    *big.Int
+	iv      *interval
+	inexact bool
+}
 
 var bigOne = big.NewInt(1)
 

@@ -190,7 +190,7 @@ func (s *session) eval(src string) (out string, err error) {
 			out, err = "", internalError{r}
 		}
 	}()
-	v, err := expr.Eval(src, expr.Options{Ans: s.ans, HasAns: s.hasAns, Budget: s.work, Env: s.env})
+	v, err := expr.Eval(src, expr.Options{Ans: s.ans, HasAns: s.hasAns, Budget: s.work, Env: s.env, Precision: s.precision})
 	if err != nil {
 		return "", err
 	}
@@ -198,8 +198,8 @@ func (s *session) eval(src string) (out string, err error) {
 		return "", nil // ans stays the last result printed
 	}
 	s.ans, s.hasAns = v, true
-	if s.fraction {
-		return v.Fraction() + "\n", nil
+	if s.fraction && !v.Rounded() {
+		return v.Fraction() + "\n", nil // a rounded result has no exact fraction
 	}
 	out, rounded := v.DecimalRounded(s.precision)
 	if rounded && s.mark {
@@ -291,9 +291,10 @@ Evaluates arithmetic exactly, with rational numbers: 0.1 + 0.2 is 0.3.
   calculator                   in a terminal: an interactive prompt
 
 Options, before the expression (-3 + 4 is an expression, not an option):
-  -p, --precision N   significant digits of results that have no finite
-                      decimal expansion, such as 1/3 (default 20, 1 to 10000)
-  -f, --fraction      print non-integer results as exact fractions: 7/2
+  -p, --precision N   significant digits of rounded results: 1/3, sqrt(2)
+                      (default 20, 1 to 10000)
+  -f, --fraction      print exact non-integer results as fractions: 7/2
+                      (irrational ones have none: printed rounded, as without -f)
   --budget D          CPU time the big-number work of all the input lines
                       may take (default 1m; 0 or off: no limit), such as 30s
   -h, --help          print this help
@@ -304,7 +305,8 @@ Options, before the expression (-3 + 4 is an expression, not an option):
 Input lines: blank lines and # comments are skipped; exit or quit stops.
 Limits: 64 KiB per line, nesting depth 1000, 30103 digits per number,
 100000 bits per numerator or denominator, about 40 ms of work per
-expression, and the --budget for all the input lines.
+expression (a second for irrational results), and the --budget for all
+the input lines.
 Exit status: 0 success, 1 an expression failed, 2 usage error.
 `
 
@@ -313,18 +315,21 @@ const exprHelp = `Expressions:
               integers 0x1f  0o17  0b1010  0x_ffff
   operators   + - * /, % remainder (sign of the dividend: -7 % 2 is -1),
               also × · ÷ − as pasted from documents,
-              ^ power (2^-2 is 0.25, 0^0 is 1; 8^(1/3) is 2: a fractional
-              exponent only where the result is rational)
+              ^ power (2^-2 is 0.25, 0^0 is 1, 8^(1/3) is 2, 2^0.5)
   precedence  ^ first and right to left (2^3^2 is 512, -2^2 is -4),
               then * / %, then + -, left to right; ( ) group
   functions   abs trunc floor ceil round (half away from zero), min max
               of any number of arguments: floor(-7/2) is -4, max(1, 2, 3);
-              sqrt cbrt where the root is rational: sqrt(9/4) is 1.5
+              sqrt cbrt exp ln log10 log2, log(x, base), sin cos tan asin
+              acos atan (radians), atan2(y, x)
+  constants   pi, e (2*e; 2e is a malformed number, 2e1 is 20)
   ans         the previous result (in input lines and at the prompt)
   x = 2 * 3   sets the variable x (letters, digits, _), printing nothing,
               as bc does; later lines use it: x + 1
   #           starts a comment
-Integers and finite decimals are printed in full, other results rounded,
-marked ≈ on a terminal (never in a pipe or a file); tiny ones in exponent
-form (1e-5).
+Results are exact where they are rational (sqrt(9/4) is 1.5, ln(1) is 0):
+integers and finite decimals in full, others rounded (1/3). Irrational
+ones are correctly rounded to -p digits, unlike bc -l, which truncates.
+Rounded results are marked ≈ on a terminal (never in a pipe or a file);
+tiny ones in exponent form (1e-5).
 `

@@ -318,6 +318,12 @@ func TestRoundedMark(t *testing.T) {
 		{"fraction on a terminal", []string{"-f", "1000/3"}, "", true, "1000/3\n"},
 		{"arguments in a pipe", []string{"-p", "3", "1000/3"}, "", false, "333\n"},
 		{"input lines in a pipe", nil, "1/3\n2/4\n", false, "0.33333333333333333333\n0.5\n"},
+		{"irrational on a terminal", []string{"-p", "5", "sqrt(2)"}, "", true, "≈ 1.4142\n"},
+		{"irrational with --fraction", []string{"-f", "pi"}, "", true, "≈ 3.1415926535897932385\n"},
+		{"irrational in a pipe with --fraction", []string{"-f", "-p", "3", "pi"}, "", false, "3.14\n"},
+		{"exact from an interval", []string{"floor(pi) + ln(1)"}, "", true, "3\n"},
+		{"a rounded variable", nil, "x = sqrt(2)\nx^2\n", false, "2\n"},
+		{"ten thousand digits", []string{"-p", "10000", "floor(10^9999 * pi) % 10^6"}, "", false, "637567\n"}, // bc -l: scale=10010; 4*a(1)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
