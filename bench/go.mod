@@ -9,6 +9,7 @@ tool golang.org/x/perf/cmd/benchstat
 
 require (
 	github.com/Knetic/govaluate v3.0.0+incompatible
+	github.com/cockroachdb/apd/v3 v3.2.3
 	github.com/expr-lang/expr v1.17.8
 	github.com/go-multistage/multistage/calculator v0.0.0
 	github.com/go-multistage/multistage/e2e v0.0.0

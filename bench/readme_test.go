@@ -72,7 +72,7 @@ type layoutRow struct{ path, what, mustNot string }
 // a package folder (cmd/…, internal/…, baseline/… without a file name).
 func readmeLayout(t *testing.T) []layoutRow {
 	t.Helper()
-	pkgPath := regexp.MustCompile("^`((?:cmd|internal|baseline)/[a-z0-9]+)`$")
+	pkgPath := regexp.MustCompile("^`((?:cmd|internal|baseline)/[a-z0-9/]+)`$")
 	var rows []layoutRow
 	for _, line := range strings.Split(layoutSection(t), "\n") {
 		cells := strings.Split(line, "|")

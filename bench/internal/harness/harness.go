@@ -52,7 +52,7 @@ type Config struct {
 }
 
 // SectionKeys name the sections for Config.Only, in report order.
-var SectionKeys = []string{"sizes", "http", "conns", "shutdown", "docker-stop", "engine", "calc", "worst-case", "binsize", "swarm"}
+var SectionKeys = []string{"sizes", "http", "conns", "shutdown", "docker-stop", "engine", "decimals", "calc", "worst-case", "binsize", "swarm"}
 
 // plan holds the sizes of a run.
 type plan struct {
@@ -166,6 +166,7 @@ func Run(ctx context.Context, cfg Config) (*report.Report, []byte, error) {
 		{"shutdown", "4. Shutdown under load", needs(h.shutdown, b.hello, b.seedServer)},
 		{"docker-stop", "4b. docker stop", h.dockerStop},
 		{"engine", "5. Calculator engine", h.engine},
+		{"decimals", "5b. Correctly rounded functions: ours against apd", h.decimalsCompare},
 		{"calc", "6. Calculator process", needs(h.calcProcess, b.calculator, b.seedCalc)},
 		{"worst-case", "6b. Calculator worst-case lines", needs(h.worstCase, b.calculator)},
 		{"binsize", "7. Binary sizes", needs(h.binarySizes, b.hello, b.helloSym, b.calculator, b.calculatorSym, b.seedServer, b.seedCalc)},
