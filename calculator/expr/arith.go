@@ -38,38 +38,30 @@ type calc struct {
 	consts     *constCache // π and ln 2 as computed so far
 }
 
-// chargeApprox is charge for the work on irrational values, which has
-// its own limit, MaxApproxWork, and draws from the same budget.
-func (c *calc) chargeApprox(units int64) bool {
-	switch {
-	case c.over:
-		return false
-	case units > MaxApproxWork-c.approxWork:
-		c.over = true
-		return false
-	case c.budget != nil && !c.budget.take(units):
-		c.over, c.overBudget = true, true
-		return false
-	}
-	c.approxWork += units
-	return true
-}
-
 // charge adds units of work, or sets c.over and reports false when that
 // would exceed MaxWork, or what is left of the budget. The units are
 // taken from the budget at once, before the work they pay for is done.
-func (c *calc) charge(units int64) bool {
+func (c *calc) charge(units int64) bool { return c.chargeTo(&c.work, MaxWork, units) }
+
+// chargeApprox is charge for the work on irrational values, which has
+// its own limit, MaxApproxWork, and draws from the same budget.
+func (c *calc) chargeApprox(units int64) bool {
+	return c.chargeTo(&c.approxWork, MaxApproxWork, units)
+}
+
+// chargeTo adds units to the count *work, whose limit is limit.
+func (c *calc) chargeTo(work *int64, limit, units int64) bool {
 	switch {
 	case c.over:
 		return false
-	case units > MaxWork-c.work:
+	case units > limit-*work:
 		c.over = true
 		return false
 	case c.budget != nil && !c.budget.take(units):
 		c.over, c.overBudget = true, true
 		return false
 	}
-	c.work += units
+	*work += units
 	return true
 }
 
