@@ -88,10 +88,7 @@
 // Options: a [Budget] is safe to share, and Values are immutable.
 package expr
 
-import (
-	"math"
-	"unicode/utf8"
-)
+import "unicode/utf8"
 
 // Limits on what Eval accepts. Each is reported as an *Error naming it.
 const (
@@ -184,7 +181,7 @@ func Eval(src string, opts Options) (Value, error) {
 		return Value{}, newError(src, at, msgTooLong)
 	}
 	prec := opts.precision()
-	c := calc{consts: new(constCache)}
+	var c calc
 	for guard := uint(firstGuard); ; guard *= 2 {
 		p := parser{src: src, ans: opts.Ans.norm(), hasAns: opts.HasAns, env: opts.Env}
 		p.calc = calc{work: c.work, approxWork: c.approxWork, budget: opts.Budget, bits: precBits(prec) + guard, consts: c.consts}
@@ -238,9 +235,10 @@ func (o Options) precision() int {
 // rounding is not decided, up to maxGuard.
 const firstGuard = 32
 
-// precBits returns the bits of prec decimal digits.
+// precBits returns the bits of prec decimal digits, at least: log2(10) is
+// just below 3.3220.
 func precBits(prec int) uint {
-	return uint(math.Ceil(float64(prec)*math.Log2(10))) + 1
+	return uint(prec*33220+9999)/10000 + 1
 }
 
 // maxGuard returns the most guard bits Eval tries at precision prec:

@@ -141,12 +141,20 @@ func fixedToFloat(x *big.Int, bits uint) *big.Float {
 
 // pi returns π at prec bits, within 2^-prec.
 func (c *calc) pi(prec uint) (*big.Float, int) {
-	return c.consts.get(&c.consts.pi, prec, c.fixedPi), -int(prec)
+	return c.cache().get(&c.consts.pi, prec, c.fixedPi), -int(prec)
+}
+
+// cache returns the evaluation's constants, made on first use.
+func (c *calc) cache() *constCache {
+	if c.consts == nil {
+		c.consts = new(constCache)
+	}
+	return c.consts
 }
 
 // ln2 returns ln 2 at prec bits, within 2^-prec.
 func (c *calc) ln2(prec uint) (*big.Float, int) {
-	return c.consts.get(&c.consts.ln2, prec, c.fixedLn2), -int(prec)
+	return c.cache().get(&c.consts.ln2, prec, c.fixedLn2), -int(prec)
 }
 
 // constCache keeps the most precise π and ln 2 an evaluation computed,
