@@ -14,15 +14,7 @@ import (
 // ms, ×, %) in the measured cell must appear in that report, so that no
 // number typed by hand can drift from the run it claims to come from.
 func TestReadmeNumbersComeFromReports(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, table, ok := strings.Cut(string(readme), "\n## Numbers\n")
-	if !ok {
-		t.Fatal(`README.md has no "## Numbers" section`)
-	}
-	table, _, _ = strings.Cut(table, "\n## ")
+	table := markdownSection(t, "../README.md", "Numbers")
 	reports := map[string]string{}
 	report := func(path string) string {
 		if _, ok := reports[path]; !ok {

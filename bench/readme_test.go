@@ -51,18 +51,22 @@ func modulePackages(t *testing.T) map[string][]string {
 }
 
 // layoutSection returns the "## Layout" section of README.md.
-func layoutSection(t *testing.T) string {
+func layoutSection(t *testing.T) string { return markdownSection(t, "README.md", "Layout") }
+
+// markdownSection returns the "## heading" section of the Markdown file
+// at path, up to the next such heading.
+func markdownSection(t *testing.T, path, heading string) string {
 	t.Helper()
-	b, err := os.ReadFile("README.md")
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, layout, ok := strings.Cut(string(b), "\n## Layout\n")
+	_, section, ok := strings.Cut(string(b), "\n## "+heading+"\n")
 	if !ok {
-		t.Fatal(`README.md has no "## Layout" section`)
+		t.Fatalf("%s has no %q section", path, "## "+heading)
 	}
-	layout, _, _ = strings.Cut(layout, "\n## ")
-	return layout
+	section, _, _ = strings.Cut(section, "\n## ")
+	return section
 }
 
 // layoutRow is a row of README.md's layout table that names a package.
