@@ -200,20 +200,26 @@ func (p *proc) find(msg string) []map[string]any {
 // waitFor waits for a record with the given msg and returns the first.
 func (p *proc) waitFor(msg string) map[string]any {
 	p.t.Helper()
+	return p.waitForN(msg, 1)[0]
+}
+
+// waitForN waits for n records with the given msg and returns them.
+func (p *proc) waitForN(msg string, n int) []map[string]any {
+	p.t.Helper()
 	deadline := time.After(safeTimeout)
 	for {
-		if recs := p.find(msg); len(recs) > 0 {
-			return recs[0]
+		if recs := p.find(msg); len(recs) >= n {
+			return recs
 		}
 		select {
 		case <-p.newRec:
 		case <-p.exited:
-			if recs := p.find(msg); len(recs) > 0 {
-				return recs[0]
+			if recs := p.find(msg); len(recs) >= n {
+				return recs
 			}
-			p.t.Fatalf("server exited (%v) before logging %q", p.err, msg)
+			p.t.Fatalf("server exited (%v) before logging %q %d times", p.err, msg, n)
 		case <-deadline:
-			p.t.Fatalf("no %q record", msg)
+			p.t.Fatalf("fewer than %d %q records", n, msg)
 		}
 	}
 }

@@ -72,6 +72,9 @@ func TestSignals(t *testing.T) {
 				for range n {
 					get(t, p.url+"/")
 				}
+				// An access line follows its answer: wait for all, so that the
+				// signal cannot come between an answer and its line.
+				p.waitForN("request", n)
 				p.signal(syscall.SIGQUIT)
 				if code := p.exitCode(); code != 3 {
 					t.Errorf("exit code after SIGQUIT = %d, want 3", code)
