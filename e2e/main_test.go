@@ -23,18 +23,31 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// flavour is what an image holds besides the program: a new flavour is
+// a row here, its Dockerfile stage and its GoReleaser entry.
+type flavour struct {
+	name  string
+	shell bool // it has /bin/sh
+}
+
+var (
+	alpine   = flavour{name: "alpine", shell: true}
+	scratch  = flavour{name: "scratch"}
+	flavours = []flavour{alpine, scratch}
+)
+
 // image is an image under test, named by an environment variable.
 type image struct {
 	env, def string // variable and default name
 	app      string // "hello" or "calculator"
-	scratch  bool   // flavour: scratch, else alpine
+	flavour  flavour
 }
 
 var (
-	helloAlpine  = image{env: "E2E_HELLO_ALPINE", def: "hello:dev", app: "hello"}
-	helloScratch = image{env: "E2E_HELLO_SCRATCH", def: "hello:dev-scratch", app: "hello", scratch: true}
-	calcScratch  = image{env: "E2E_CALC_SCRATCH", def: "calculator:dev", app: "calculator", scratch: true}
-	calcAlpine   = image{env: "E2E_CALC_ALPINE", def: "calculator:dev-alpine", app: "calculator"}
+	helloAlpine  = image{env: "E2E_HELLO_ALPINE", def: "hello:dev", app: "hello", flavour: alpine}
+	helloScratch = image{env: "E2E_HELLO_SCRATCH", def: "hello:dev-scratch", app: "hello", flavour: scratch}
+	calcScratch  = image{env: "E2E_CALC_SCRATCH", def: "calculator:dev", app: "calculator", flavour: scratch}
+	calcAlpine   = image{env: "E2E_CALC_ALPINE", def: "calculator:dev-alpine", app: "calculator", flavour: alpine}
 
 	helloImages = []image{helloAlpine, helloScratch}
 	calcImages  = []image{calcScratch, calcAlpine}
@@ -49,13 +62,8 @@ func (i image) Name() string {
 	return i.def
 }
 
-// Flavour returns "scratch" or "alpine".
-func (i image) Flavour() string {
-	if i.scratch {
-		return "scratch"
-	}
-	return "alpine"
-}
+// Flavour returns the name of the image's flavour: "scratch" or "alpine".
+func (i image) Flavour() string { return i.flavour.name }
 
 // require skips (or fails in CI) when the engine or the image is missing,
 // and returns the image's name.

@@ -311,9 +311,9 @@ func sourceLabels(t *testing.T, app, flavour string) map[string]string {
 func TestImageLabelSource(t *testing.T) {
 	descriptions := map[string]bool{}
 	for _, app := range []string{"hello", "calculator"} {
-		alpine, scratch := sourceLabels(t, app, "alpine"), sourceLabels(t, app, "scratch")
-		if !maps.Equal(alpine, scratch) {
-			t.Errorf("Dockerfile.%s: runtime-alpine labels %q differ from runtime-scratch labels %q", app, alpine, scratch)
+		onAlpine, onScratch := sourceLabels(t, app, alpine.name), sourceLabels(t, app, scratch.name)
+		if !maps.Equal(onAlpine, onScratch) {
+			t.Errorf("Dockerfile.%s: runtime-alpine labels %q differ from runtime-scratch labels %q", app, onAlpine, onScratch)
 		}
 		want := map[string]string{
 			"org.opencontainers.image.title":    app,
@@ -325,11 +325,11 @@ func TestImageLabelSource(t *testing.T) {
 			"org.opencontainers.image.created":  "${DATE}",
 		}
 		for key, value := range want {
-			if alpine[key] != value {
-				t.Errorf("Dockerfile.%s: label %s = %q, want %q", app, key, alpine[key], value)
+			if onAlpine[key] != value {
+				t.Errorf("Dockerfile.%s: label %s = %q, want %q", app, key, onAlpine[key], value)
 			}
 		}
-		desc := alpine["org.opencontainers.image.description"]
+		desc := onAlpine["org.opencontainers.image.description"]
 		if desc == "" {
 			t.Errorf("Dockerfile.%s: no org.opencontainers.image.description", app)
 		}

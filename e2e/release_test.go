@@ -32,7 +32,8 @@ func TestReleaseTargets(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			for _, flavour := range []string{"alpine", "scratch"} {
+			for _, f := range flavours {
+				flavour := f.name
 				t.Run(flavour, func(t *testing.T) {
 					name := docker.BuildImage(t, docker.Build{
 						Root:       repoRoot,
