@@ -51,7 +51,10 @@ func modulePackages(t *testing.T) map[string][]string {
 }
 
 // layoutSection returns the "## Layout" section of README.md.
-func layoutSection(t *testing.T) string { return markdownSection(t, "README.md", "Layout") }
+func layoutSection(t *testing.T) string {
+	t.Helper()
+	return markdownSection(t, "README.md", "Layout")
+}
 
 // markdownSection returns the "## heading" section of the Markdown file
 // at path, up to the next such heading.
