@@ -18,6 +18,8 @@
 #   hello-no-id-header   no X-Request-Id response header
 #   hello-no-headers     neither response header (net/http sniffs Content-Type)
 #   hello-bare           no access log and neither header
+#   hello-slog           the access log written by slog.JSONHandler (through
+#                        internal/logsink as shipped) instead of internal/jsonlog
 #
 # The variants without headers are not hello: they are built from a copy
 # of this tree (git archive HEAD) with bench/scripts/hello-feature-cost.patch
@@ -81,7 +83,7 @@ CGO_ENABLED=0 GOWORK=off go -C "$root/bench" build -trimpath -o "$out/seedserver
 "$out/hello" -version
 
 
-servers=(seed seed-timeouts hello hello-no-log hello-no-id-header hello-no-headers hello-bare)
+servers=(seed seed-timeouts hello hello-no-log hello-no-id-header hello-no-headers hello-bare hello-slog)
 declare -A rps # server -> requests per second, one per round
 
 # start NAME PORT: starts server NAME on PORT, pinned, and waits until it answers.
@@ -97,6 +99,7 @@ start() {
 	hello-no-id-header) env+=(FEATURECOST_NO_REQUEST_ID_HEADER=1) ;;
 	hello-no-headers) env+=(FEATURECOST_NO_REQUEST_ID_HEADER=1 FEATURECOST_NO_CONTENT_TYPE=1) ;;
 	hello-bare) cmd+=(-access-log=false) env+=(FEATURECOST_NO_REQUEST_ID_HEADER=1 FEATURECOST_NO_CONTENT_TYPE=1) ;;
+	hello-slog) env+=(FEATURECOST_SLOG=1) ;;
 	esac
 	env "${env[@]}" taskset -c 0 "${cmd[@]}" >"$out/$name.log" 2>&1 &
 	pid=$!
