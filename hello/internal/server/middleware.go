@@ -51,26 +51,9 @@ func (s *Server) newEcho(ids *requestid.Generator) *echo.Echo {
 		DisableStackAll: true,
 		LogErrorFunc:    s.logPanic,
 	}))
-	e.Use(composed(mws...))
+	e.Use(mws...)
 	s.routes(e)
 	return e
-}
-
-// composed chains mws once, outermost first, and returns the chain as one
-// middleware. It must be the last middleware given to Echo.Use.
-//
-// echo v4 applies its middleware anew on every request: Echo.ServeHTTP
-// calls each MiddlewareFunc with the handler the router matched, and each
-// call allocates the closures of the chain. The handler it passes to the
-// last middleware is always the context's handler, c.Handler() (404, 405
-// and OPTIONS included), so a chain built once that ends by calling
-// c.Handler() does the same work without the allocations.
-func composed(mws ...echo.MiddlewareFunc) echo.MiddlewareFunc {
-	h := func(c echo.Context) error { return c.Handler()(c) }
-	for i := len(mws) - 1; i >= 0; i-- {
-		h = mws[i](h)
-	}
-	return func(echo.HandlerFunc) echo.HandlerFunc { return h }
 }
 
 // requestIDMiddleware keeps a sane incoming X-Request-Id (see
