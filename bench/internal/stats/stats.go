@@ -1,5 +1,7 @@
-// Package stats summarises repeated measurements: medians, ranges and the
-// per-round ratios that make interleaved runs comparable on a noisy machine.
+// Package stats summarises repeated measurements: medians (benchstat's,
+// from golang.org/x/perf/benchmath), ranges and the per-round ratios and
+// geometric means that make interleaved runs comparable on a noisy
+// machine, which benchmath does not offer.
 //
 // It must not format units or judge targets: it returns numbers (and
 // [Summary.Format] a plain median and range).
@@ -9,6 +11,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"golang.org/x/perf/benchmath"
 )
 
 // Summary describes a set of samples by its median and its range.
@@ -19,20 +23,16 @@ type Summary struct {
 	Max    float64
 }
 
-// Summarize returns the median, minimum and maximum of xs. It returns the
-// zero Summary for no samples.
+// Summarize returns the median, minimum and maximum of xs, the median as
+// benchstat computes it (golang.org/x/perf/benchmath, assuming nothing of
+// the distribution). It returns the zero Summary for no samples.
 func Summarize(xs []float64) Summary {
 	if len(xs) == 0 {
 		return Summary{}
 	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	med := s[n/2]
-	if n%2 == 0 {
-		med = (s[n/2-1] + s[n/2]) / 2
-	}
-	return Summary{N: n, Median: med, Min: s[0], Max: s[n-1]}
+	s := benchmath.NewSample(slices.Clone(xs), &benchmath.DefaultThresholds) // sorts its copy
+	v := s.Values
+	return Summary{N: len(v), Median: benchmath.AssumeNothing.Summary(s, 0.95).Center, Min: v[0], Max: v[len(v)-1]}
 }
 
 // Spread is the half-width of the range relative to the median, as a
