@@ -92,10 +92,6 @@ func (c *calc) constant(y *big.Float, e int) (Value, fault) {
 	return c.approx(&interval{c.bound(y, e, true), c.bound(y, e, false)})
 }
 
-func (c *calc) ivNeg(v Value) Value {
-	return ivValue(&interval{new(big.Float).Neg(v.ival().hi), new(big.Float).Neg(v.ival().lo)})
-}
-
 func (c *calc) ivAdd(a, b Value) (Value, fault) {
 	x, y := c.ivOf(a), c.ivOf(b)
 	c.chargeApprox(2 * addCost(c.floatWords(), c.floatWords()))
@@ -206,7 +202,7 @@ func (c *calc) realPow(a, e Value) (Value, fault) {
 		if n, _ := e.parts(); n.Bit(0) == 1 {
 			sign = -1
 		}
-		a = c.ivNeg(ivValue(x))
+		a = neg(ivValue(x))
 	case x.hi.Sign() < 0 || a.ival() == nil && a.Sign() < 0:
 		return Value{}, faultNegPower
 	case a.ival() == nil: // a is 0
@@ -335,36 +331,32 @@ func bigLog2(x *big.Int) float64 {
 	return math.Log2(top) + float64(shift)
 }
 
-// sinCosValue returns sin v (cosine false) or cos v. The interval of the
-// result is that of the function at the lower bound, widened by the
+// sinCosValues returns sin v and cos v, from one run of the series. Each
+// interval is that of the function at the lower bound, widened by the
 // interval's width: both functions change by at most |Δx|.
-func (c *calc) sinCosValue(v Value, cosine bool) (Value, fault) {
+func (c *calc) sinCosValues(v Value) (sin, cos Value, f fault) {
 	if v.ival() == nil && v.Sign() == 0 {
-		if cosine {
-			return one, faultNone
-		}
-		return zero, faultNone
+		return zero, one, faultNone
 	}
 	x := c.ivOf(v)
 	s, co, e := c.sinCos(x.lo, c.bits)
-	y := s
-	if cosine {
-		y = co
-	}
 	width := new(big.Float).SetMode(big.ToPositiveInf).Sub(x.hi, x.lo)
-	lo, hi := c.bound(y, e, true), c.bound(y, e, false)
-	return c.approx(&interval{c.down().Sub(lo, width), c.up().Add(hi, width)})
+	widened := func(y *big.Float) (Value, fault) {
+		lo, hi := c.bound(y, e, true), c.bound(y, e, false)
+		return c.approx(&interval{c.down().Sub(lo, width), c.up().Add(hi, width)})
+	}
+	if sin, f = widened(s); f != faultNone {
+		return Value{}, Value{}, f
+	}
+	cos, f = widened(co)
+	return sin, cos, f
 }
 
 func (c *calc) tanValue(v Value) (Value, fault) {
 	if v.ival() == nil && v.Sign() == 0 {
 		return zero, faultNone
 	}
-	s, f := c.sinCosValue(v, false)
-	if f != faultNone {
-		return Value{}, f
-	}
-	co, f := c.sinCosValue(v, true)
+	s, co, f := c.sinCosValues(v)
 	if f != faultNone {
 		return Value{}, f
 	}
@@ -389,7 +381,7 @@ func (c *calc) asinValue(v Value) (Value, fault) {
 	if v.ival() == nil && abs(v).Equal(one) {
 		h, f := c.halfPi()
 		if v.Sign() < 0 {
-			h = c.ivNeg(h)
+			h = neg(h)
 		}
 		return h, f
 	}
@@ -457,7 +449,7 @@ func (c *calc) atan2Value(y, x Value) (Value, fault) {
 	case sx == 0:
 		h, f := c.halfPi()
 		if sy < 0 {
-			h = c.ivNeg(h)
+			h = neg(h)
 		}
 		return h, f
 	case sy == 0 && sx > 0:
