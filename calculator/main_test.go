@@ -74,46 +74,6 @@ func runProgram(t *testing.T, stdin io.Reader, program string, args ...string) (
 	return out.String(), errOut.String(), code
 }
 
-func TestArgsMode(t *testing.T) {
-	tests := []struct {
-		args           []string
-		stdout, stderr string
-		code           int
-	}{
-		{[]string{"2 * (3 + 4)"}, "14\n", "", 0},
-		{[]string{"2", "*", "3"}, "6\n", "", 0},
-		{[]string{"-3", "+", "4"}, "1\n", "", 0},
-		{[]string{"2 ^ 100"}, "1267650600228229401496703205376\n", "", 0},
-		{[]string{"0.1 + 0.2"}, "0.3\n", "", 0},
-		{[]string{"-f", "10 / 4"}, "5/2\n", "", 0},
-		{[]string{"1 / 0"}, "", "error: division by zero at column 5\n | 1 / 0\n |     ^\n", 1},
-		{[]string{"(1 + 2))"}, "", "error: unexpected \")\" at column 8\n | (1 + 2))\n |        ^\n", 1},
-		{[]string{"9^9^9"}, "", "error: result too large (more than 100000 bits) at column 2\n | 9^9^9\n |  ^\n", 1},
-		{[]string{"\ufeff2 * 3"}, "6\n", "", 0},
-		{[]string{"-x"}, "", "calculator: unknown option \"-x\"\nRun 'calculator --help' for usage.\n", 2},
-	}
-	for _, tt := range tests {
-		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			stdout, stderr, code := run(t, nil, tt.args...)
-			if stdout != tt.stdout || stderr != tt.stderr || code != tt.code {
-				t.Errorf("got stdout %q, stderr %q, status %d\nwant stdout %q, stderr %q, status %d",
-					stdout, stderr, code, tt.stdout, tt.stderr, tt.code)
-			}
-		})
-	}
-}
-
-func TestHelpAndVersion(t *testing.T) {
-	stdout, _, code := run(t, nil, "--help")
-	if code != 0 || !strings.HasPrefix(stdout, "Usage: calculator") {
-		t.Errorf("--help: status %d, stdout %q", code, stdout)
-	}
-	stdout, _, code = run(t, nil, "--version")
-	if code != 0 || !strings.HasPrefix(stdout, "calculator ") || !strings.Contains(stdout, "(commit ") {
-		t.Errorf("--version: status %d, stdout %q", code, stdout)
-	}
-}
-
 // TestEmptyInput runs the calculator as docker run --rm IMAGE does: no
 // arguments and an empty, closed stdin. It must print the hint and end.
 func TestEmptyInput(t *testing.T) {
@@ -138,30 +98,6 @@ type slowEmptyReader struct{ delay time.Duration }
 func (r *slowEmptyReader) Read([]byte) (int, error) {
 	time.Sleep(r.delay)
 	return 0, io.EOF
-}
-
-func TestStdinMode(t *testing.T) {
-	tests := []struct {
-		name, stdin    string
-		stdout, stderr string
-		code           int
-	}{
-		{"seed session", "5 + 3\n10 / 2\nexit\n", "8\n5\n", "", 0},
-		{"seed input without exit", "5 + 3\n10 / 2\n", "8\n5\n", "", 0},
-		{"exact division", "10 / 3\n", "3.3333333333333333333\n", "", 0},
-		{"errors go on", "1\n1/0\n2\n", "1\n2\n", "error: line 2: division by zero at column 3\n | 1/0\n |   ^\n", 1},
-		{"exit keeps the status", "1/0\nexit\n2\n", "", "error: line 1: division by zero at column 3\n | 1/0\n |   ^\n", 1},
-		{"byte-order mark and exit with a comment", "\ufeff1 + 1\nexit # bye\n2\n", "2\n", "", 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			stdout, stderr, code := run(t, strings.NewReader(tt.stdin))
-			if stdout != tt.stdout || stderr != tt.stderr || code != tt.code {
-				t.Errorf("got stdout %q, stderr %q, status %d\nwant stdout %q, stderr %q, status %d",
-					stdout, stderr, code, tt.stdout, tt.stderr, tt.code)
-			}
-		})
-	}
 }
 
 // TestManyLines pipes 10,000 lines, written in pieces of odd sizes, and

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -198,41 +197,4 @@ func TestConnectPathIsLogged(t *testing.T) {
 	if rec["method"] != "CONNECT" || rec["path"] != "example.com:443" {
 		t.Errorf("access log of CONNECT: %v", rec)
 	}
-}
-
-// TestSettingsOutOfRange: every setting has a range; a value outside it is
-// a usage error naming the flag or variable.
-func TestSettingsOutOfRange(t *testing.T) {
-	tests := []struct {
-		env  []string
-		args []string
-		want string
-	}{
-		{nil, []string{"-shutdown-delay", "2540400h"}, "-shutdown-delay"}, // 290 years
-		{nil, []string{"-grace-period", "2h"}, "-grace-period"},
-		{[]string{"HELLO_READ_HEADER_TIMEOUT=1ns"}, nil, "HELLO_READ_HEADER_TIMEOUT"},
-		{nil, []string{"-write-timeout", "1ns"}, "-write-timeout"},
-		{nil, []string{"-max-connections", "0"}, "-max-connections"},
-		{[]string{"HELLO_MAX_HEADER_BYTES=100"}, nil, "HELLO_MAX_HEADER_BYTES"},
-		{nil, []string{"healthcheck", "-addr", "127.0.0.1:0"}, "port must be a number from 1 to 65535"},
-		{nil, []string{"healthcheck", "-timeout", "0s"}, "-timeout"},
-	}
-	for _, tt := range tests {
-		t.Run(strings.Join(append(tt.env, tt.args...), " "), func(t *testing.T) {
-			code, _, stderr := runHello(t, releaseBin, tt.env, tt.args...)
-			wantCode := 2
-			if len(tt.args) > 0 && tt.args[0] == "healthcheck" {
-				wantCode = 1 // healthcheck exits only 0 or 1
-			}
-			if code != wantCode || !strings.Contains(stderr, tt.want) || !strings.Contains(stderr, "out of range") && !strings.Contains(stderr, "port must") {
-				t.Errorf("exit %d, stderr %q; want %d and a range error naming %s", code, stderr, wantCode, tt.want)
-			}
-		})
-	}
-	t.Run("-version under a bad environment", func(t *testing.T) {
-		code, stdout, stderr := runHello(t, releaseBin, []string{"HELLO_ADDR=bad", "HELLO_GRACE_PERIOD=forever"}, "-version")
-		if code != 0 || !strings.HasPrefix(stdout, "hello ") {
-			t.Errorf("exit %d, stdout %q, stderr %q; want 0 and the version", code, stdout, stderr)
-		}
-	})
 }
