@@ -16,7 +16,7 @@ import (
 
 // TestSourceBuildUsesPinnedToolchain builds the calculator from source the
 // way a user's plain `docker build` does, on a builder image carrying the Go
-// of the pinned GO_IMAGE (base-images.env), which may be an older patch
+// of the pinned GO_IMAGE (the Dockerfiles' default), which may be an older patch
 // release than go.work's toolchain line when no newer image could be pinned.
 // The Dockerfile's GO_TOOLCHAIN must make the go command fetch the pinned
 // toolchain through the module proxy and compile with it: the binary says

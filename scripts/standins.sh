@@ -193,14 +193,14 @@ print_env() {
 	printf 'export ALPINE_IMAGE=%s\nexport GO_IMAGE=%s\n' "$alpine_image" "$go_image"
 }
 
-# default_bases prints the base images the Dockerfiles name by default: the
-# pins of base-images.env, which every Dockerfile's ARG defaults copy (a test
-# keeps them equal).
+# default_bases prints the base images the Dockerfiles name by default:
+# the pins of Dockerfile.hello, which every Dockerfile carries (a test keeps
+# them equal).
 default_bases() {
-	local pins
-	pins="$(cd "$(dirname "$0")/.." && pwd)/base-images.env"
-	[ -f "$pins" ] || die "no $pins"
-	sed -n -E 's/^(GO|ALPINE)_IMAGE=([^[:space:]]+)[[:space:]]*$/\2/p' "$pins" | sort -u
+	local dockerfile
+	dockerfile="$(cd "$(dirname "$0")/.." && pwd)/Dockerfile.hello"
+	[ -f "$dockerfile" ] || die "no $dockerfile"
+	sed -n -E 's/^ARG (GO|ALPINE)_IMAGE=([^[:space:]]+)[[:space:]]*$/\2/p' "$dockerfile" | sort -u
 }
 
 # auto decides between the real bases and the stand-ins (see the header).

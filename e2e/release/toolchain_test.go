@@ -217,8 +217,8 @@ func pinnedToolchain(t *testing.T) (root, pin string) {
 // TestToolchainPin checks that the repository names the Go toolchain of its
 // releases in one place and that everything honours it: every module's go
 // line (found by globbing for go.mod, so new modules are covered), every
-// golang image reference of the product Dockerfiles, base-images.env (where
-// the builder image is pinned) and .goreleaser.yaml, and every workflow's way
+// golang image reference of the Dockerfiles (where the builder image is
+// pinned) and .goreleaser.yaml, and every workflow's way
 // of getting Go.
 func TestToolchainPin(t *testing.T) {
 	t.Parallel()
@@ -251,11 +251,11 @@ func TestToolchainPin(t *testing.T) {
 	})
 
 	t.Run("golang images", func(t *testing.T) {
-		// The product Dockerfiles, at the root, the pins file they copy
-		// their bases from, and .goreleaser.yaml, which must name none or
-		// the same. (TestBaseImagePins in package e2e keeps every other
-		// Dockerfile's builder equal to the pin.)
-		files := repoFiles(t, root, "Dockerfile*", "base-images.env", ".goreleaser.yaml")
+		// The product Dockerfiles, at the root, which pin the builder, and
+		// .goreleaser.yaml, which must name none or the same.
+		// (TestBaseImagePins in package e2e keeps every other Dockerfile's
+		// builder equal to the pin.)
+		files := repoFiles(t, root, "Dockerfile*", ".goreleaser.yaml")
 		found := map[string]int{}
 		for _, file := range files {
 			b, err := os.ReadFile(filepath.Join(root, file))
@@ -271,7 +271,7 @@ func TestToolchainPin(t *testing.T) {
 				t.Error(err)
 			}
 		}
-		for _, file := range []string{"Dockerfile.hello", "Dockerfile.calculator", "base-images.env"} {
+		for _, file := range []string{"Dockerfile.hello", "Dockerfile.calculator"} {
 			if found[file] == 0 {
 				t.Errorf("%s names no golang image; its default builder image must be golang:%s-...", file, strings.TrimPrefix(pin, "go"))
 			}

@@ -1,8 +1,6 @@
-// Package dockerfile reads what the tests check in this repository's
-// Dockerfiles and in base-images.env: global ARG defaults, the base of each
-// stage, and LABELs. The Dockerfiles and the pins file are the one source of
-// the base images and the OCI labels; the tests compare built images, the
-// GoReleaser config and the Renovate config with what this package reads.
+// Package dockerfile reads the stages of this repository's Dockerfiles and
+// their LABELs, the one source of the images' OCI labels: the tests compare
+// built images and the GoReleaser config with what this package reads.
 //
 // It is a reader for the instructions the repository uses (comments, line
 // continuations, quoted values), not a Dockerfile parser: it knows nothing
@@ -23,13 +21,8 @@ import (
 
 // File is what a Dockerfile declares.
 type File struct {
-	Path string
-	// Args are the ARGs declared before the first FROM (the only ones a
-	// FROM line can use), with their defaults ("" when none is given).
-	Args map[string]string
-	// ArgLines are the lines of those ARGs, for error messages.
-	ArgLines map[string]int
-	Stages   []Stage
+	Path   string
+	Stages []Stage
 }
 
 // Stage is one FROM and what follows it up to the next FROM.
@@ -72,16 +65,9 @@ func parse(path string, data []byte) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &File{Path: path, Args: map[string]string{}, ArgLines: map[string]int{}}
+	f := &File{Path: path}
 	for _, in := range ins {
 		switch in.keyword {
-		case "ARG":
-			if len(f.Stages) > 0 {
-				continue // a stage's ARG: not usable in FROM
-			}
-			name, value, _ := strings.Cut(in.args, "=")
-			f.Args[strings.TrimSpace(name)] = unquote(strings.TrimSpace(value))
-			f.ArgLines[strings.TrimSpace(name)] = in.line
 		case "FROM":
 			s, err := parseFrom(in)
 			if err != nil {
@@ -240,15 +226,6 @@ func Expand(s string, vars map[string]string) string {
 	})
 }
 
-// Variable returns NAME when s is exactly $NAME or ${NAME}, else "".
-func Variable(s string) string {
-	m := variable.FindStringSubmatch(s)
-	if len(m) == 0 || m[0] != s {
-		return ""
-	}
-	return m[1] + m[2]
-}
-
 // LabelProblems compares an image's labels with source, the LABELs of its
 // Dockerfile stage, and says what differs: a source label missing or with
 // another value, or an org.opencontainers.image.* label source does not
@@ -276,34 +253,4 @@ func LabelProblems(got, source, vars map[string]string) []string {
 		}
 	}
 	return problems
-}
-
-// ReadPins reads an env file of NAME=value lines (blank lines and # comments
-// allowed), as base-images.env is written.
-func ReadPins(path string) (map[string]string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return parsePins(path, data)
-}
-
-// parsePins reads data, the content of the env file at path.
-func parsePins(path string, data []byte) (map[string]string, error) {
-	pins := map[string]string{}
-	for i, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		name, value, ok := strings.Cut(line, "=")
-		if !ok || name == "" || value == "" || strings.ContainsAny(value, " \t\"'") {
-			return nil, fmt.Errorf("%s:%d: %q: want NAME=value, unquoted", path, i+1, line)
-		}
-		if _, dup := pins[name]; dup {
-			return nil, fmt.Errorf("%s:%d: %s set twice", path, i+1, name)
-		}
-		pins[name] = value
-	}
-	return pins, nil
 }
