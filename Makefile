@@ -54,15 +54,15 @@ SIDE_MODULES := e2e bench tools/release
 
 # BASES picks the base images for image builds: the Dockerfiles' pinned public
 # bases, or local stand-ins on a machine that cannot pull them (STANDINS=1
-# forces the stand-ins, STANDINS=0 forbids them). See scripts/standins.sh.
-BASES = scripts/docker-engine.sh start && eval "$$(scripts/standins.sh auto)" &&
+# forces the stand-ins, STANDINS=0 forbids them). See scripts/machine/standins.sh.
+BASES = scripts/machine/docker-engine.sh start && eval "$$(scripts/machine/standins.sh auto)" &&
 
 .PHONY: test
 test: deps check unit e2e deploy-test release-test actionlint vuln-offline bench-quick ## Every check and test (CI: bash .ci/run).
 
 .PHONY: deps
 deps: ## Install the Debian packages the tests need, when any is missing.
-	scripts/test-deps.sh
+	scripts/machine/test-deps.sh
 
 .PHONY: check
 check: ## gofmt, go vet, go.mod tidiness for every module, the one pinned Go toolchain, the base image pins and the label source, shellcheck of install.sh, make lint.
@@ -115,7 +115,7 @@ tag: ## Tag HEAD as release VERSION (v1.2.3, v1.3.0-rc.1, or a patch of an older
 
 .PHONY: deploy-test
 deploy-test: ## Deployment files: Kubernetes manifests checked offline; deploy/compose.yaml up, run, scaled and down with the pinned docker compose, and rolled on a real swarm.
-	scripts/docker-engine.sh start && GOWORK=off go -C e2e test -count=1 -v -timeout 15m ./deploy/...
+	scripts/machine/docker-engine.sh start && GOWORK=off go -C e2e test -count=1 -v -timeout 15m ./deploy/...
 
 .PHONY: release-snapshot
 release-snapshot: ## The maintainers' main job: a full local release of HEAD into dist/, nothing published.
@@ -146,8 +146,8 @@ vuln: ## govulncheck (pinned in tools/vuln) on each module of go.work alone, as 
 	VULNDB='$(VULNDB)' GOWORK=off go -C e2e test -count=1 -v -timeout 20m -run '^TestVulnerabilities$$' ./vuln/
 
 .PHONY: vuln-offline
-vuln-offline: ## make vuln against a database built offline from golang.org/x/vulndb (pinned in tools/vulndb; scripts/vulndb.sh).
-	db=$$(scripts/vulndb.sh) && $(MAKE) --no-print-directory vuln VULNDB="$$db"
+vuln-offline: ## make vuln against a database built offline from golang.org/x/vulndb (pinned in tools/vulndb; scripts/machine/vulndb.sh).
+	db=$$(scripts/machine/vulndb.sh) && $(MAKE) --no-print-directory vuln VULNDB="$$db"
 
 .PHONY: bench
 bench: images ## Measure us against the seeds and peers: writes bench/REPORT.md (about 10 minutes).

@@ -13,7 +13,7 @@
 //
 // Tests that build images of their own (test routes, the seed-shaped
 // baseline, the release targets) use GO_IMAGE and ALPINE_IMAGE as base
-// images when set (see scripts/standins.sh), else the Dockerfiles' defaults.
+// images when set (see scripts/machine/standins.sh), else the Dockerfiles' defaults.
 //
 // Without an engine or an image a test skips with the reason, unless CI is
 // set: then it fails. The module is not part of go.work; run it with

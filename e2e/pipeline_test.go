@@ -40,13 +40,13 @@ func TestPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	ciRun := string(readRepoFile(t, ".ci/run"))
-	for _, want := range []string{"scripts/test-deps.sh", "set -- test", `make "$@"`} {
+	for _, want := range []string{"scripts/machine/test-deps.sh", "set -- test", `make "$@"`} {
 		if !strings.Contains(ciRun, want) {
 			t.Errorf(".ci/run has no %q: it must install the packages, then run make test or the targets it is given", want)
 		}
 	}
-	if r := mf.Targets["deps"].Recipe; len(r) != 1 || r[0] != "scripts/test-deps.sh" {
-		t.Errorf("make deps runs %q, want scripts/test-deps.sh, which .ci/run runs before any target", r)
+	if r := mf.Targets["deps"].Recipe; len(r) != 1 || r[0] != "scripts/machine/test-deps.sh" {
+		t.Errorf("make deps runs %q, want scripts/machine/test-deps.sh, which .ci/run runs before any target", r)
 	}
 	local := &pipeline.Local{Make: mf, Entry: "test", Always: []string{"deps"}}
 	for _, s := range localScripts {

@@ -36,12 +36,12 @@ func TestSourceBuildUsesPinnedToolchain(t *testing.T) {
 	}
 	t.Logf("go.work pins %s; GO_IMAGE carries %s", pin, imageGo)
 
-	// A stand-in of the pinned golang image: scripts/standins.sh around the
+	// A stand-in of the pinned golang image: scripts/machine/standins.sh around the
 	// Go release that image carries (the go command downloads it once into
 	// the module cache).
 	goroot := command.New("go", "env", "GOROOT").In(repoRoot).Env("GOTOOLCHAIN=" + imageGo).Must(t)
 	standin := "go-multistage/golang-standin:" + imageGo
-	command.New(filepath.Join(repoRoot, "scripts", "standins.sh"), "build").In(repoRoot).
+	command.New(filepath.Join(repoRoot, "scripts", "machine", "standins.sh"), "build").In(repoRoot).
 		Env("GOROOT="+goroot, "STANDIN_GO_IMAGE="+standin).Timeout(docker.BuildTimeout).Must(t)
 	if got := docker.Must(t, "run", "--rm", "--entrypoint", "go", standin, "env", "GOVERSION"); got != imageGo {
 		t.Fatalf("the stand-in's Go is %s, want %s", got, imageGo)

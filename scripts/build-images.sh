@@ -11,7 +11,7 @@
 #
 # Environment:
 #   GO_IMAGE, ALPINE_IMAGE  base images; unset means the Dockerfiles' defaults
-#   STANDINS=1              build and use the offline stand-ins (scripts/standins.sh)
+#   STANDINS=1              build and use the offline stand-ins (scripts/machine/standins.sh)
 #   IMAGE_TAG               tag instead of "dev" (hello:$IMAGE_TAG, hello:$IMAGE_TAG-scratch, ...)
 #   BUILD_FLAGS             extra flags for every build, e.g. --progress=plain
 set -euo pipefail
@@ -20,7 +20,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 if [ "${STANDINS:-}" = 1 ]; then
-	eval "$(scripts/standins.sh env)"
+	eval "$(scripts/machine/standins.sh env)"
 fi
 
 git_out() { git -C "$root" "$@" 2>/dev/null || true; }

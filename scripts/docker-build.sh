@@ -6,7 +6,7 @@
 #   scripts/docker-build.sh [docker build flags] CONTEXT
 #
 # In order of preference:
-#   docker buildx build --load ...        the buildx plugin (scripts/docker-engine.sh installs it)
+#   docker buildx build --load ...        the buildx plugin (scripts/machine/docker-engine.sh installs it)
 #   DOCKER_BUILDKIT=1 docker build ...    a client before 23, whose classic builder still has BuildKit
 #   DOCKER_BUILDKIT=1 /usr/bin/docker build ...   the same, Debian's 20.10 client beside a newer one
 # The Dockerfiles need BuildKit (cache mounts), so there is no other fallback:
@@ -33,5 +33,5 @@ for client in docker /usr/bin/docker; do
 	fi
 done
 
-echo "docker-build: no BuildKit builder: install the buildx plugin (scripts/docker-engine.sh start)" >&2
+echo "docker-build: no BuildKit builder: install the buildx plugin (scripts/machine/docker-engine.sh start)" >&2
 exit 1

@@ -19,7 +19,7 @@
 #     public half is left in dist/cosign.pub) and no transparency log, where
 #     release.yml signs keyless through GitHub's OIDC token and Rekor;
 #   - offline, the alpine-based images are built on a two-platform stand-in of
-#     alpine pushed to the same registry (scripts/standins.sh push), unless
+#     alpine pushed to the same registry (scripts/machine/standins.sh push), unless
 #     the real base can be pulled or STANDINS=0.
 #
 # Environment:
@@ -63,21 +63,21 @@ while IFS= read -r line; do
 	export "${line?}"
 done <<<"$moves"
 
-scripts/docker-engine.sh start
-scripts/binfmt.sh start
-if ! scripts/registry.sh status "$registry"; then
-	scripts/registry.sh start "$registry" ||
+scripts/machine/docker-engine.sh start
+scripts/machine/binfmt.sh start
+if ! scripts/machine/registry.sh status "$registry"; then
+	scripts/machine/registry.sh start "$registry" ||
 		die "no registry answers at $registry and none could be started there"
 fi
 stand_ins=${STANDIN_REGISTRY:-$registry/go-multistage-standins}
-BUILDX_BUILDER=$(BUILDKIT_HTTP_REGISTRIES="$registry ${stand_ins%%/*} localhost:5000 127.0.0.1:5000" scripts/buildkit.sh start)
+BUILDX_BUILDER=$(BUILDKIT_HTTP_REGISTRIES="$registry ${stand_ins%%/*} localhost:5000 127.0.0.1:5000" scripts/machine/buildkit.sh start)
 export BUILDX_BUILDER
 
 # The stand-ins only where the real bases cannot be had (STANDINS as in
-# scripts/standins.sh). The builder cannot see the engine's images, so the
+# scripts/machine/standins.sh). The builder cannot see the engine's images, so the
 # alpine stand-in goes to a registry, for both platforms.
-if [ -n "$(scripts/standins.sh auto)" ]; then
-	eval "$(scripts/standins.sh push "$stand_ins")"
+if [ -n "$(scripts/machine/standins.sh auto)" ]; then
+	eval "$(scripts/machine/standins.sh push "$stand_ins")"
 	export ALPINE_IMAGE
 fi
 

@@ -12,7 +12,7 @@
 #   ALPINE_IMAGE   base of the alpine flavours, handed to the Dockerfiles as a
 #                  build arg (the release stages compile nothing, so GO_IMAGE
 #                  plays no part); point it at the local stand-in offline:
-#                    eval "$(scripts/standins.sh env)"; scripts/release-snapshot.sh
+#                    eval "$(scripts/machine/standins.sh env)"; scripts/release-snapshot.sh
 #   COSIGN_KEY     sign checksums.txt with this key (PEM; COSIGN_PASSWORD);
 #                  unset, with a throwaway key (dist/cosign.pub)
 #   APK_SIGNING_KEY_FILE  sign the apk packages with this RSA key; its public
@@ -41,7 +41,7 @@ if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
 fi
 
 # dockers_v2 needs an engine and the buildx plugin.
-"$root/scripts/docker-engine.sh" start
+"$root/scripts/machine/docker-engine.sh" start
 
 # A base image in the engine's own store holds a single platform, and buildx
 # (docker driver) looks for any other platform in a registry, which fails

@@ -252,13 +252,13 @@ func (p composeProject) leftovers(t *testing.T) []string {
 
 // requireCompose skips t, or fails it when CI is set, unless an engine
 // answers and the docker compose plugin runs; it returns the plugin's
-// version. scripts/docker-engine.sh start builds the pinned one.
+// version. scripts/machine/docker-engine.sh start builds the pinned one.
 func requireCompose(t *testing.T) string {
 	t.Helper()
 	docker.RequireEngine(t)
 	v, err := docker.Command("compose", "version", "--short").Output()
 	if err != nil {
-		command.Unavailable(t, "no docker compose plugin (scripts/docker-engine.sh start builds the pinned one): %v", err)
+		command.Unavailable(t, "no docker compose plugin (scripts/machine/docker-engine.sh start builds the pinned one): %v", err)
 	}
 	return v
 }

@@ -10,7 +10,7 @@
 //	GOWORK=off go -C e2e test -count=1 -v ./deploy/...
 //
 // kubectl (for kustomize), a Docker engine and the docker compose plugin
-// (scripts/docker-engine.sh start builds the pinned one) are needed. Without
+// (scripts/machine/docker-engine.sh start builds the pinned one) are needed. Without
 // them a test skips with the reason, unless CI is set: then it fails.
 // SWARM_RESULT, when set, names a file where the swarm test writes its
 // request counts as JSON (the benchmark report reads it). That JSON, and the

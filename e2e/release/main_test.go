@@ -187,10 +187,10 @@ func requireTools() error {
 		}
 	}
 	if err := docker.EngineError(); err != nil {
-		return &unavailableError{fmt.Sprintf("no Docker engine answers (start one with scripts/docker-engine.sh start): %v", err)}
+		return &unavailableError{fmt.Sprintf("no Docker engine answers (start one with scripts/machine/docker-engine.sh start): %v", err)}
 	}
 	if _, err := docker.Command("buildx", "version").Output(); err != nil {
-		return &unavailableError{fmt.Sprintf("docker buildx missing (scripts/docker-engine.sh installs it): %v", err)}
+		return &unavailableError{fmt.Sprintf("docker buildx missing (scripts/machine/docker-engine.sh installs it): %v", err)}
 	}
 	return nil
 }

@@ -64,7 +64,7 @@ func cleanupPublish() {
 		return
 	}
 	for _, addr := range startedRegistries {
-		if _, err := command.New(filepath.Join(pubRoot, "repo", "scripts", "registry.sh"), "stop", addr).Output(); err != nil {
+		if _, err := command.New(filepath.Join(pubRoot, "repo", "scripts", "machine", "registry.sh"), "stop", addr).Output(); err != nil {
 			fmt.Fprintf(os.Stderr, "release e2e: stopping the registry at %s: %v\n", addr, err)
 		}
 	}
@@ -289,7 +289,7 @@ func TestPublishAssets(t *testing.T) {
 	verifyAPKsWith(t, apks, func(a art) string { return filepath.Join(p.repo, a.Path) }, key)
 }
 
-// imageTags returns every image tag the README promises for fl at version.
+// imageTags returns every image tag docs/operators.md promises for fl at version.
 func imageTags(fl flavour, version string) []string {
 	mm := majorMinor(version)
 	return []string{version + fl.suffix, mm + fl.suffix, "latest" + fl.suffix}
@@ -510,7 +510,7 @@ func registryGet(t *testing.T, registry, path string, accept ...string) ([]byte,
 
 // TestPublishedImagesRun pulls every promised tag into an engine that holds
 // none of them, then runs the amd64 and the arm64 variant of each flavour
-// (arm64 through binfmt_misc and qemu, as scripts/binfmt.sh registers it).
+// (arm64 through binfmt_misc and qemu, as scripts/machine/binfmt.sh registers it).
 func TestPublishedImagesRun(t *testing.T) {
 	p := publish(t)
 	version := strings.TrimPrefix(publishTag, "v")
@@ -670,7 +670,7 @@ func TestPublishRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	startedRegistries = append(startedRegistries, addr)
-	if out, err := command.New(filepath.Join(repo, "scripts", "registry.sh"), "start", addr, "readonly").In(repo).Output(); err != nil {
+	if out, err := command.New(filepath.Join(repo, "scripts", "machine", "registry.sh"), "start", addr, "readonly").In(repo).Output(); err != nil {
 		t.Fatalf("starting a read-only registry: %v: %s", err, out)
 	}
 	// What comes before the push is checked by the first rehearsal: skip

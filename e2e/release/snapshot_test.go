@@ -41,7 +41,7 @@ func TestReproducible(t *testing.T) {
 var checksumLine = regexp.MustCompile(`^([0-9a-f]{64})  ([^/\s]+)$`)
 
 // TestChecksums verifies every file checksums.txt lists, checks that it lists
-// every artifact a user downloads, and runs the command the README gives
+// every artifact a user downloads, and runs the command docs/downloads.md gives
 // users.
 func TestChecksums(t *testing.T) {
 	f := snapshot(t)

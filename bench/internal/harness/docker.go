@@ -115,12 +115,12 @@ func (d *docker) buildImage(ctx context.Context, dir, dockerfile, tag string, bu
 
 // baseImages returns the base images our images were built from: GO_IMAGE
 // and ALPINE_IMAGE of the configuration and, for either one not set, the
-// repository's `scripts/standins.sh env`, if the script exists, which builds
+// repository's `scripts/machine/standins.sh env`, if the script exists, which builds
 // the offline stand-in bases when they are missing and prints both as
 // shell assignments. Either may still be empty.
 func (h *Harness) baseImages(ctx context.Context) (goImage, alpineImage string, err error) {
 	goImage, alpineImage = h.cfg.GoImage, h.cfg.AlpineImage
-	script := filepath.Join(h.cfg.Root, "scripts", "standins.sh")
+	script := filepath.Join(h.cfg.Root, "scripts", "machine", "standins.sh")
 	if goImage != "" && alpineImage != "" || !isExecutable(script) {
 		return goImage, alpineImage, nil
 	}

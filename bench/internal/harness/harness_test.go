@@ -323,7 +323,7 @@ func TestComparedImagesTags(t *testing.T) {
 	}
 }
 
-// TestBaseImages: the configuration's base images win; scripts/standins.sh
+// TestBaseImages: the configuration's base images win; scripts/machine/standins.sh
 // is asked only for one that is not set, and only if it is there.
 func TestBaseImages(t *testing.T) {
 	root := t.TempDir()
@@ -346,7 +346,7 @@ func TestBaseImages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			os.Remove(marker)
-			path := filepath.Join(root, "scripts", "standins.sh")
+			path := filepath.Join(root, "scripts", "machine", "standins.sh")
 			os.Remove(path)
 			if tt.script {
 				if err := os.WriteFile(path, []byte(script), 0o755); err != nil {

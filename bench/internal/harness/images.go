@@ -91,7 +91,7 @@ func (h *Harness) imageSizes(ctx context.Context, s *report.Section) error {
 		return err
 	}
 	if goImage == "" || alpineImage == "" {
-		return h.unavailable(s, "GO_IMAGE and ALPINE_IMAGE are not set and scripts/standins.sh gave none: the base images of our images are unknown")
+		return h.unavailable(s, "GO_IMAGE and ALPINE_IMAGE are not set and scripts/machine/standins.sh gave none: the base images of our images are unknown")
 	}
 	bases := map[string]*image{"go": {tag: goImage}, "alpine": {tag: alpineImage}}
 	for _, b := range bases {

@@ -77,7 +77,7 @@ func EngineError() error { return engineErr() }
 func RequireEngine(tb testing.TB) {
 	tb.Helper()
 	if err := EngineError(); err != nil {
-		command.Unavailable(tb, "no Docker engine: %v (start one with scripts/docker-engine.sh start)", err)
+		command.Unavailable(tb, "no Docker engine: %v (start one with scripts/machine/docker-engine.sh start)", err)
 	}
 }
 
@@ -209,7 +209,7 @@ type Build struct {
 }
 
 // BaseVariables are the build arguments that choose the base images. When
-// set in the environment (scripts/standins.sh sets them offline), BuildImage
+// set in the environment (scripts/machine/standins.sh sets them offline), BuildImage
 // passes them on; unset, the Dockerfiles' pinned defaults are pulled.
 var BaseVariables = []string{"GO_IMAGE", "ALPINE_IMAGE"}
 
@@ -240,7 +240,7 @@ func BuildImage(tb testing.TB, b Build) string {
 			continue
 		}
 		if _, ok := FindImage(tb, v); !ok {
-			command.Unavailable(tb, "base image %s=%s not found: build the stand-ins with eval \"$(scripts/standins.sh env)\"", env, v)
+			command.Unavailable(tb, "base image %s=%s not found: build the stand-ins with eval \"$(scripts/machine/standins.sh env)\"", env, v)
 		}
 		args = append(args, "--build-arg", env+"="+v)
 	}

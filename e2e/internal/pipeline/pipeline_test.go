@@ -15,7 +15,7 @@ SIDE := $(MODULES) c
 test: deps check unit slow vuln-offline ## everything
 
 deps: ## packages
-	scripts/test-deps.sh
+	scripts/machine/test-deps.sh
 
 check: ## checks
 	gofmt -l .
@@ -35,7 +35,7 @@ slow: ## no -timeout: go test's default
 		echo done
 
 vuln-offline: ## vuln against a local database
-	db=$$(scripts/vulndb.sh) && $(MAKE) --no-print-directory vuln VULNDB="$$db"
+	db=$$(scripts/machine/vulndb.sh) && $(MAKE) --no-print-directory vuln VULNDB="$$db"
 
 vuln: ## govulncheck
 	GOWORK=off go -C e2e test -timeout 20m ./vuln/

@@ -48,7 +48,7 @@ type Local struct {
 	Make  *Makefile
 	Entry string
 	// Always are the targets whose work .ci/run does before make whatever
-	// it is given (deps: scripts/test-deps.sh).
+	// it is given (deps: scripts/machine/test-deps.sh).
 	Always []string
 	// Scripts are the commands besides .ci/run that the local pipeline
 	// runs too: a script with its subcommand ("scripts/x.sh check"), or a

@@ -2,7 +2,7 @@
 # vulndb.sh builds the Go vulnerability database offline and prints its
 # file:// URL for govulncheck -db (make vuln-offline):
 #
-#   govulncheck -db "$(scripts/vulndb.sh)" ./...
+#   govulncheck -db "$(scripts/machine/vulndb.sh)" ./...
 #
 # The data and the indexer both come from golang.org/x/vulndb at the commit
 # pinned in tools/vulndb/go.mod, fetched through the Go module proxy: its
@@ -11,7 +11,7 @@
 # pin into ${XDG_CACHE_HOME:-~/.cache}/go-multistage/vulndb/<version>.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
 say() { printf 'vulndb: %s\n' "$*" >&2; }

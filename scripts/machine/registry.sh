@@ -3,10 +3,10 @@
 # their tests: the CNCF Distribution registry (Debian package docker-registry),
 # with its storage under a temporary folder.
 #
-#   scripts/registry.sh start ADDR [readonly]   start one at ADDR (host:port on
+#   scripts/machine/registry.sh start ADDR [readonly]   start one at ADDR (host:port on
 #                                                loopback) unless one answers there
-#   scripts/registry.sh stop ADDR               stop the one this script started there
-#   scripts/registry.sh status ADDR             exit 0 when a registry answers at ADDR
+#   scripts/machine/registry.sh stop ADDR               stop the one this script started there
+#   scripts/machine/registry.sh status ADDR             exit 0 when a registry answers at ADDR
 #
 # "readonly" starts it in Distribution's read-only maintenance mode: it answers
 # pulls and refuses every push, for testing how a release handles a refusal.

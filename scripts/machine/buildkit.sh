@@ -5,10 +5,10 @@
 # attestations. The engine's own "docker" driver (20.10) can do neither, and
 # the moby/buildkit image cannot be pulled here.
 #
-#   scripts/buildkit.sh [start]   build buildkitd once (cached), start it, create
+#   scripts/machine/buildkit.sh [start]   build buildkitd once (cached), start it, create
 #                                 the builder; prints the builder's name
-#   scripts/buildkit.sh stop      stop the buildkitd this script started, remove the builder
-#   scripts/buildkit.sh status    exit 0 when the builder answers
+#   scripts/machine/buildkit.sh stop      stop the buildkitd this script started, remove the builder
+#   scripts/machine/buildkit.sh status    exit 0 when the builder answers
 #
 # buildkitd runs on the host with Debian's runc (OCI worker). Registries on
 # loopback are reached over plain HTTP: BUILDKIT_HTTP_REGISTRIES lists them
@@ -68,7 +68,7 @@ running_pid() {
 write_config() {
 	local reg
 	{
-		echo '# Written by scripts/buildkit.sh.'
+		echo '# Written by scripts/machine/buildkit.sh.'
 		echo '[worker.oci]'
 		echo '  enabled = true'
 		echo '  gc = true'

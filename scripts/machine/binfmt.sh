@@ -5,8 +5,8 @@
 # F flag (the kernel opens the interpreter once, so it also works inside
 # containers and BuildKit's sandboxes, which do not have it on their PATH).
 #
-#   scripts/binfmt.sh [start]   register (idempotent)
-#   scripts/binfmt.sh status    exit 0 when arm64 binaries run
+#   scripts/machine/binfmt.sh [start]   register (idempotent)
+#   scripts/machine/binfmt.sh status    exit 0 when arm64 binaries run
 set -euo pipefail
 
 name=qemu-aarch64

@@ -9,27 +9,27 @@
 #                 the host's Go toolchain (GOROOT copied to /usr/local/go), laid
 #                 out like golang:1.x-alpine (GOPATH=/go, GOTOOLCHAIN=local).
 #
-#   scripts/standins.sh [build]   build both when missing or outdated
-#   scripts/standins.sh env       the same, then print export lines:
-#                                 eval "$(scripts/standins.sh env)"
-#   scripts/standins.sh auto      print those export lines only when needed:
+#   scripts/machine/standins.sh [build]   build both when missing or outdated
+#   scripts/machine/standins.sh env       the same, then print export lines:
+#                                 eval "$(scripts/machine/standins.sh env)"
+#   scripts/machine/standins.sh auto      print those export lines only when needed:
 #                                 with STANDINS=1 always; with STANDINS=0, or
 #                                 GO_IMAGE/ALPINE_IMAGE already set, never;
 #                                 otherwise when a default base of the
 #                                 Dockerfiles is neither in the engine nor
 #                                 pullable (an offline machine)
-#   scripts/standins.sh push PREFIX
+#   scripts/machine/standins.sh push PREFIX
 #                                 build a two-platform (linux/amd64, linux/arm64)
 #                                 alpine stand-in with the buildx builder
 #                                 BUILDX_BUILDER and push it as PREFIX/alpine:local
 #                                 to a registry (for scripts/publish-local.sh, whose
 #                                 BuildKit cannot see the engine's images); prints
 #                                 the export line
-#   scripts/standins.sh clean     remove both images
+#   scripts/machine/standins.sh clean     remove both images
 #
 # Idempotent: each image carries a label with a hash of everything it is made
 # of (this script, busybox, the CA bundle, the Go version); a rebuild happens
-# only when that hash changes. Needs a running engine (scripts/docker-engine.sh),
+# only when that hash changes. Needs a running engine (scripts/machine/docker-engine.sh),
 # and installs busybox-static with apt when it is missing.
 #
 # Environment: BUSYBOX (a static busybox binary to use instead of Debian's),
@@ -146,8 +146,8 @@ import_dir() {
 }
 
 build() {
-	command -v docker >/dev/null || die "no docker client (run scripts/docker-engine.sh)"
-	docker info >/dev/null 2>&1 || die "no Docker engine answers (run scripts/docker-engine.sh)"
+	command -v docker >/dev/null || die "no docker client (run scripts/machine/docker-engine.sh)"
+	docker info >/dev/null 2>&1 || die "no Docker engine answers (run scripts/machine/docker-engine.sh)"
 	[ -f "$ca_bundle" ] || die "no CA bundle at $ca_bundle (install ca-certificates)"
 	busybox=$(find_busybox)
 	[ -x "$busybox" ] || die "busybox not found at $busybox"
@@ -198,7 +198,7 @@ print_env() {
 # them equal).
 default_bases() {
 	local dockerfile
-	dockerfile="$(cd "$(dirname "$0")/.." && pwd)/Dockerfile.hello"
+	dockerfile="$(cd "$(dirname "$0")/../.." && pwd)/Dockerfile.hello"
 	[ -f "$dockerfile" ] || die "no $dockerfile"
 	sed -n -E 's/^ARG (GO|ALPINE)_IMAGE=([^[:space:]]+)[[:space:]]*$/\2/p' "$dockerfile" | sort -u
 }
@@ -224,7 +224,7 @@ auto() {
 # push builds the two-platform alpine stand-in and pushes it under prefix $1.
 push() {
 	local prefix=$1 ref hash
-	[ -n "${BUILDX_BUILDER:-}" ] || die "push needs BUILDX_BUILDER: a builder that can push several platforms (scripts/buildkit.sh)"
+	[ -n "${BUILDX_BUILDER:-}" ] || die "push needs BUILDX_BUILDER: a builder that can push several platforms (scripts/machine/buildkit.sh)"
 	busybox=$(find_busybox)
 	local arm
 	arm=$(arm64_busybox)

@@ -2,9 +2,9 @@
 # docker-engine.sh makes sure a Docker engine answers and the buildx and
 # compose plugins are installed, or tears down an engine it started itself.
 #
-#   scripts/docker-engine.sh [start]   ensure engine + buildx + compose (quiet when all are there)
-#   scripts/docker-engine.sh stop      stop the dockerd this script started, if any
-#   scripts/docker-engine.sh status    exit 0 when the engine answers
+#   scripts/machine/docker-engine.sh [start]   ensure engine + buildx + compose (quiet when all are there)
+#   scripts/machine/docker-engine.sh stop      stop the dockerd this script started, if any
+#   scripts/machine/docker-engine.sh status    exit 0 when the engine answers
 #
 # On a bare Debian machine `start` installs docker.io with apt, starts dockerd
 # in the background and records its pid, so that `stop` ends only an engine we

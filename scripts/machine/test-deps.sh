@@ -2,8 +2,8 @@
 # test-deps.sh installs the Debian packages the tests need when any is
 # missing (`make deps`, a prerequisite of `make test`):
 #
-#   docker.io          the engine (scripts/docker-engine.sh starts it)
-#   busybox-static     the offline alpine stand-in (scripts/standins.sh)
+#   docker.io          the engine (scripts/machine/docker-engine.sh starts it)
+#   busybox-static     the offline alpine stand-in (scripts/machine/standins.sh)
 #   qemu-user-static   runs the arm64 release binaries (e2e/release)
 #   file, systemd      release checks (file types, systemd-analyze verify)
 #   rpm                installs the rpm packages into a scratch root (e2e/release)
@@ -11,8 +11,8 @@
 #   "shellcheck"       lints install.sh (make check)
 #   tmux               the calculator's terminal tests (a real pty, screen read back)
 #   wrk, bc            benchmarks (bench/)
-#   docker-registry    the OCI registry of the release rehearsal (scripts/registry.sh)
-#   runc, curl         BuildKit's runtime (scripts/buildkit.sh), registry probes
+#   docker-registry    the OCI registry of the release rehearsal (scripts/machine/registry.sh)
+#   runc, curl         BuildKit's runtime (scripts/machine/buildkit.sh), registry probes
 #   jq                 reads GoReleaser's dist/artifacts.json (scripts/image-digests.sh)
 #
 # Quiet when everything is there. A package whose command is already on PATH
