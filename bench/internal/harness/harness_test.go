@@ -329,7 +329,7 @@ func TestBaseImages(t *testing.T) {
 	root := t.TempDir()
 	marker := filepath.Join(root, "asked")
 	script := "#!/bin/sh\ntouch " + marker + "\necho 'standins: building' >&2\necho 'export GO_IMAGE=go-standin'\necho \"ALPINE_IMAGE='alpine-standin'\"\n"
-	if err := os.MkdirAll(filepath.Join(root, "scripts"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(root, "scripts", "machine"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
