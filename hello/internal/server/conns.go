@@ -146,16 +146,12 @@ type trackedConn struct {
 	// Unix nanoseconds; 0 means none.
 	readWant, readSet   int64
 	writeWant, writeSet int64
-	// readExpired is set while the read deadline in force is one net/http
-	// set in the past to abort a read: the next deadline replaces it.
+	// readExpired is set while the read deadline in force was in the past
+	// when it was set (how a pending read is aborted): the next deadline
+	// replaces it, earlier or not.
 	readExpired bool
 	looked      bool // the last look after an interrupt was taken
 }
-
-// expiredBefore marks deadlines that are in the past when set: net/http
-// aborts a pending read with time.Unix(1, 0). Any deadline before 2001
-// counts; one in the past after that is handled by Read's retry.
-const expiredBefore = 978307200e9 // 2001-01-01 in Unix ns
 
 // Read reads from the connection. After a timeout it sets the deadline
 // net/http wants and reads again, unless that deadline has passed: the one
@@ -204,8 +200,8 @@ func (c *trackedConn) rearmRead() bool {
 			want = g
 		}
 	}
-	if want != 0 && (want < expiredBefore || time.Now().UnixNano() >= want) {
-		return false
+	if want != 0 && time.Now().UnixNano() >= want {
+		return false // the deadline wanted has passed: a timeout, or an abort
 	}
 	c.readSet, c.readExpired = want, false
 	return c.Conn.SetReadDeadline(unixTime(want)) == nil
@@ -245,7 +241,9 @@ func (c *trackedConn) rearmWrite() bool {
 
 // SetReadDeadline records the deadline net/http wants, and applies it if it
 // is earlier than the one in force. A connection interrupted while silent
-// keeps its expired deadline: it must close.
+// keeps its expired deadline: it must close. A deadline in the past (how
+// a caller aborts a pending read) is earlier than any in force, so it
+// applies at once, and the next one replaces it.
 //
 // It and SetWriteDeadline unlock without defer: they run five to seven
 // times per request, and neither can panic while holding the lock.
@@ -263,7 +261,7 @@ func (c *trackedConn) SetReadDeadline(t time.Time) error {
 	}
 	var err error
 	if apply {
-		c.readSet, c.readExpired = d, d != 0 && d < expiredBefore
+		c.readSet, c.readExpired = d, d != 0 && d <= time.Now().UnixNano()
 		err = c.Conn.SetReadDeadline(t)
 	}
 	c.mu.Unlock()
