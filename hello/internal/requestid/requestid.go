@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 )
 
@@ -36,29 +35,10 @@ func Valid(id string) bool {
 // Generator makes request ids that are unique within the process and,
 // with overwhelming probability, across processes: a random prefix drawn
 // once (64 bits, hex) and a counter, as in "3f9a0c1d2e4b5a69-1f".
-//
-// Ids are made in blocks of [blockSize] consecutive ones: one string holds
-// a block's ids back to back and one slice holds their header values, so
-// that an id costs an atomic add and no allocation of its own (a request
-// would otherwise allocate the id and the slice of its header value).
 // A Generator is safe for concurrent use.
 type Generator struct {
-	prefix  [17]byte // 16 hex digits and '-'
+	prefix  string // 16 hex digits and '-'
 	counter atomic.Uint64
-
-	mu    sync.Mutex // held while a block is made
-	block atomic.Pointer[block]
-}
-
-// blockSize is how many ids a block holds.
-const blockSize = 64
-
-// block holds the ids of the counter values first to first+blockSize-1.
-type block struct {
-	first uint64
-	// ids[i] is the id of counter value first+i; each is handed out once,
-	// as the slice ids[i:i+1:i+1], and never written again.
-	ids []string
 }
 
 // NewGenerator returns a Generator with a fresh random prefix.
@@ -67,56 +47,12 @@ func NewGenerator() (*Generator, error) {
 	if _, err := rand.Read(seed[:]); err != nil {
 		return nil, fmt.Errorf("request id prefix: %w", err)
 	}
-	g := &Generator{}
-	hex.Encode(g.prefix[:16], seed[:])
-	g.prefix[16] = '-'
-	return g, nil
+	return &Generator{prefix: hex.EncodeToString(seed[:]) + "-"}, nil
 }
 
 // Next returns a new id. Every id it returns satisfies [Valid].
-func (g *Generator) Next() string { return g.NextHeader()[0] }
-
-// NextHeader returns a new id as a header value, []string{id}. The slice
-// has no room to grow (cap 1), so that appending to it copies; its element
-// must not be modified.
-func (g *Generator) NextHeader() []string {
-	n := g.counter.Add(1)
-	b := g.block.Load()
-	if b == nil || n-b.first >= blockSize { // n < b.first wraps around: also outside
-		b = g.blockOf(n)
-	}
-	i := n - b.first
-	return b.ids[i : i+1 : i+1]
-}
-
-// blockOf returns the block holding the id of counter value n: the current
-// block if another goroutine has just made it, or a new one. A new block
-// replaces the current one only if it comes after it, so that a goroutine
-// that was slow to ask for an older block does not set the others back.
-func (g *Generator) blockOf(n uint64) *block {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	cur := g.block.Load()
-	if cur != nil && n-cur.first < blockSize {
-		return cur
-	}
-	b := &block{first: n - n%blockSize, ids: make([]string, blockSize)}
-	var all strings.Builder
-	all.Grow(blockSize * (len(g.prefix) + 16))
-	var ends [blockSize]int
-	var digits [16]byte
-	for i := range blockSize {
-		all.Write(g.prefix[:])
-		all.Write(strconv.AppendUint(digits[:0], b.first+uint64(i), 16))
-		ends[i] = all.Len()
-	}
-	text, start := all.String(), 0
-	for i, end := range &ends {
-		b.ids[i] = text[start:end]
-		start = end
-	}
-	if cur == nil || b.first > cur.first {
-		g.block.Store(b)
-	}
-	return b
+func (g *Generator) Next() string {
+	var buf [len("0123456789abcdef-") + 16]byte
+	b := append(buf[:0], g.prefix...)
+	return string(strconv.AppendUint(b, g.counter.Add(1), 16))
 }

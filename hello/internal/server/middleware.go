@@ -67,7 +67,7 @@ func requestIDMiddleware(ids *requestid.Generator) echo.MiddlewareFunc {
 				// copy it, and nothing writes to its element.
 				v = v[:1:1]
 			} else {
-				v = ids.NextHeader()
+				v = []string{ids.Next()}
 			}
 			c.Response().Header()[HeaderRequestID] = v
 			return next(c)
