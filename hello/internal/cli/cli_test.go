@@ -699,7 +699,7 @@ func TestServerConfigCopiesEverySetting(t *testing.T) {
 		}
 		setNonZero(t, "config.Config."+f.Name, cv.Field(i), 1000*(i+1))
 	}
-	accessLog := jsonlog.New(&bytes.Buffer{}, nil)
+	accessLog := jsonlog.New(&bytes.Buffer{})
 	got := reflect.ValueOf(serverConfig(cfg, accessLog))
 	for _, name := range copied {
 		if want := cv.FieldByName(name).Interface(); !reflect.DeepEqual(got.FieldByName(name).Interface(), want) {

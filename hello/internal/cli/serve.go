@@ -43,13 +43,13 @@ func serve(ctx context.Context, cfg config.Config, unknown []config.UnknownVar, 
 			logger.Warn("log records dropped", dropAttrs("dropped", d)...)
 		},
 	})
-	logger = slog.New(jsonlog.New(sink.Events(), slog.LevelInfo))
+	logger = slog.New(slog.NewJSONHandler(sink.Events(), nil))
 	flushTimeout := logFlushTimeout
 	defer func() { closeLog(sink, logger, stderr, flushTimeout) }()
 	warnUnknownEnv(logger, unknown)
-	var accessLog *jsonlog.Handler
+	var accessLog *jsonlog.Writer
 	if cfg.AccessLog {
-		accessLog = jsonlog.New(sink.Lines(), slog.LevelInfo)
+		accessLog = jsonlog.New(sink.Lines())
 	}
 
 	srv, err := server.New(serverConfig(cfg, accessLog), logger)
@@ -165,7 +165,7 @@ func warnUnknownEnv(logger *slog.Logger, unknown []config.UnknownVar) {
 
 // serverConfig is the part of cfg that the server takes, with the access
 // log handler (nil: off).
-func serverConfig(cfg config.Config, accessLog *jsonlog.Handler) server.Config {
+func serverConfig(cfg config.Config, accessLog *jsonlog.Writer) server.Config {
 	return server.Config{
 		Addr:           cfg.Addr,
 		Limits:         cfg.Limits,

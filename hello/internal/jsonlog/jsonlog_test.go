@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -15,110 +14,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/slogtest"
 	"time"
 	"unicode/utf8"
 )
 
-func TestSlogConformance(t *testing.T) {
-	var buf bytes.Buffer
-	slogtest.Run(t,
-		func(*testing.T) slog.Handler {
-			buf.Reset()
-			return New(&buf, slog.LevelInfo)
-		},
-		func(t *testing.T) map[string]any {
-			t.Helper()
-			var m map[string]any
-			if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
-				t.Fatalf("output %q is not one JSON object: %v", buf.String(), err)
-			}
-			return m
-		})
-}
-
-type logValuer struct{ v string }
-
-func (l logValuer) LogValue() slog.Value { return slog.StringValue("resolved " + l.v) }
-
-type marshaler struct{}
-
-func (marshaler) MarshalJSON() ([]byte, error) { return []byte(`{"custom":true}`), nil }
-
-// derivations are the derived handlers the tests compare with
-// slog.JSONHandler derived the same way.
-var derivations = map[string]func(slog.Handler) slog.Handler{
-	"plain":          func(h slog.Handler) slog.Handler { return h },
-	"with attrs":     func(h slog.Handler) slog.Handler { return h.WithAttrs([]slog.Attr{slog.String("svc", "hello")}) },
-	"with group":     func(h slog.Handler) slog.Handler { return h.WithGroup("g") },
-	"empty attrs":    func(h slog.Handler) slog.Handler { return h.WithAttrs(nil) },
-	"group in attrs": func(h slog.Handler) slog.Handler { return h.WithAttrs([]slog.Attr{slog.Int("a", 1)}).WithGroup("g") },
-	"nested": func(h slog.Handler) slog.Handler {
-		return h.WithAttrs([]slog.Attr{slog.Int("a", 1)}).WithGroup("g").WithAttrs([]slog.Attr{slog.Int("b", 2)}).WithGroup("h")
-	},
-}
-
-// TestSameBytesAsStdlib checks that, record for record and derived handler
-// for derived handler, the output is byte for byte what slog.JSONHandler
-// writes.
-func TestSameBytesAsStdlib(t *testing.T) {
-	when := time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC)
-	records := map[string][]slog.Attr{
-		"no attrs": nil,
-		"kinds": {
-			slog.String("s", "text"), slog.Int("i", -42), slog.Uint64("u", math.MaxUint64),
-			slog.Bool("b", true), slog.Duration("d", 1500*time.Millisecond),
-			slog.Time("t", when), slog.Float64("f", 0.1), slog.Float64("big", 1e21),
-			slog.Float64("nan", math.NaN()),
-		},
-		"any": {
-			slog.Any("err", errors.New("boom")), slog.Any("nil", nil), slog.Any("slice", []int{1, 2}),
-			slog.Any("map", map[string]string{"k": "<v>"}), slog.Any("marshaler", marshaler{}),
-			slog.Any("chan", make(chan int)), slog.Any("valuer", logValuer{"x"}),
-		},
-		"escaping": {
-			slog.String("ctl", "a\x00b\x1f\t\n\r\"\\"), slog.String("utf8", "héllo, 世界"),
-			slog.String("bad utf8", "a\xffb\xc3"), slog.String("seps", "\u2028\u2029"),
-			slog.String("html", "<a&b>"), slog.String("we\"ird key", "v"),
-		},
-		"groups": {
-			slog.Group("req", slog.String("method", "GET"), slog.Int("status", 200)),
-			slog.Group("", slog.Int("inlined", 1)),
-			slog.Group("empty"),
-			slog.Group("nested", slog.Group("deeper", slog.Int("x", 1))),
-			{},
-		},
-		"only empty": {{}, slog.Group("empty")},
-	}
-	for dname, d := range derivations {
-		for rname, attrs := range records {
-			t.Run(dname+"/"+rname, func(t *testing.T) {
-				var got, want bytes.Buffer
-				r := slog.NewRecord(when, slog.LevelWarn+1, "message \"quoted\"", 0)
-				r.AddAttrs(attrs...)
-				if err := d(New(&got, nil)).Handle(context.Background(), r); err != nil {
-					t.Fatal(err)
-				}
-				if err := d(slog.NewJSONHandler(&want, nil)).Handle(context.Background(), r); err != nil {
-					t.Fatal(err)
-				}
-				if got.String() != want.String() {
-					t.Errorf("output differs from slog.JSONHandler\n got: %s\nwant: %s", got.String(), want.String())
-				}
-				var fast bytes.Buffer
-				if err := d(New(&fast, nil)).(*Handler).HandleAttrs(when, slog.LevelWarn+1, "message \"quoted\"", attrs...); err != nil {
-					t.Fatal(err)
-				}
-				if fast.String() != want.String() {
-					t.Errorf("HandleAttrs output differs from slog.JSONHandler\n got: %s\nwant: %s", fast.String(), want.String())
-				}
-			})
-		}
-	}
-}
-
 // TestEntrySameBytesAsStdlib checks that a record written field by field
-// is the one slog.JSONHandler writes for the same attributes.
+// is the one slog.JSONHandler writes for the same attributes, with and
+// without a time.
 func TestEntrySameBytesAsStdlib(t *testing.T) {
 	when := time.Date(2026, 1, 2, 3, 4, 5, 120000000, time.FixedZone("", -(7*3600+30*60)))
 	type field struct {
@@ -132,112 +34,39 @@ func TestEntrySameBytesAsStdlib(t *testing.T) {
 			{"request_id", "0123456789abcdef-1"}, {"client_ip", "192.0.2.1"}},
 		"escaping": {{"ctl\n", "a\x00\xff\u2028"}, {"", ""}, {"é", int64(0)}},
 	}
-	begins := map[string]func(h *Handler, t time.Time) Entry{
-		"Begin":   func(h *Handler, t time.Time) Entry { return h.Begin(t, slog.LevelInfo, "request") },
-		"Prepare": func(h *Handler, t time.Time) Entry { return h.Prepare(slog.LevelInfo, "request").Begin(t) },
-	}
-	for dname, d := range derivations {
-		for rname, fields := range records {
-			for bname, begin := range begins {
-				for _, at := range []time.Time{when, {}} {
-					t.Run(dname+"/"+rname+"/"+bname+"/"+at.String(), func(t *testing.T) {
-						var got, want bytes.Buffer
-						e := begin(d(New(&got, nil)).(*Handler), at)
-						r := slog.NewRecord(at, slog.LevelInfo, "request", 0)
-						for _, f := range fields {
-							switch v := f.val.(type) {
-							case string:
-								e.String(NewKey(f.key), v)
-								r.AddAttrs(slog.String(f.key, v))
-							case int64:
-								e.Int(NewKey(f.key), v)
-								r.AddAttrs(slog.Int64(f.key, v))
-							case time.Duration:
-								e.Duration(NewKey(f.key), v)
-								r.AddAttrs(slog.Duration(f.key, v))
-							}
+	levels := []slog.Level{slog.LevelInfo, slog.LevelWarn}
+	for rname, fields := range records {
+		for _, level := range levels {
+			for _, at := range []time.Time{when, {}} {
+				t.Run(rname+"/"+level.String()+"/"+at.String(), func(t *testing.T) {
+					var got, want bytes.Buffer
+					e := New(&got).Prepare(level, "request \"quoted\"").Begin(at)
+					r := slog.NewRecord(at, level, "request \"quoted\"", 0)
+					for _, f := range fields {
+						switch v := f.val.(type) {
+						case string:
+							e.String(NewKey(f.key), v)
+							r.AddAttrs(slog.String(f.key, v))
+						case int64:
+							e.Int(NewKey(f.key), v)
+							r.AddAttrs(slog.Int64(f.key, v))
+						case time.Duration:
+							e.Duration(NewKey(f.key), v)
+							r.AddAttrs(slog.Duration(f.key, v))
 						}
-						if err := e.End(); err != nil {
-							t.Fatal(err)
-						}
-						if err := d(slog.NewJSONHandler(&want, nil)).Handle(context.Background(), r); err != nil {
-							t.Fatal(err)
-						}
-						if got.String() != want.String() {
-							t.Errorf("Entry output differs from slog.JSONHandler\n got: %s\nwant: %s", got.String(), want.String())
-						}
-					})
-				}
+					}
+					if err := e.End(); err != nil {
+						t.Fatal(err)
+					}
+					if err := slog.NewJSONHandler(&want, nil).Handle(context.Background(), r); err != nil {
+						t.Fatal(err)
+					}
+					if got.String() != want.String() {
+						t.Errorf("Entry output differs from slog.JSONHandler\n got: %s\nwant: %s", got.String(), want.String())
+					}
+				})
 			}
 		}
-	}
-}
-
-// TestEmptyGroups pins the cases where slog.JSONHandler departs from the
-// slog.Handler contract ("WithGroup with an empty name returns the
-// receiver", "a group with no attributes is omitted"); this handler follows
-// the contract.
-func TestEmptyGroups(t *testing.T) {
-	when := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	tests := []struct {
-		name   string
-		derive func(slog.Handler) slog.Handler
-		attrs  []slog.Attr
-		want   string
-	}{
-		{"empty group name", func(h slog.Handler) slog.Handler { return h.WithGroup("") },
-			[]slog.Attr{slog.Int("a", 1)}, `,"a":1}`},
-		{"group with only empty attrs", func(h slog.Handler) slog.Handler {
-			return h.WithGroup("g").WithAttrs([]slog.Attr{{}, slog.Group("empty")})
-		}, nil, `}`},
-		{"pending group gets record attrs", func(h slog.Handler) slog.Handler {
-			return h.WithGroup("g").WithAttrs([]slog.Attr{{}})
-		}, []slog.Attr{slog.Int("a", 1)}, `,"g":{"a":1}}`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			r := slog.NewRecord(when, slog.LevelInfo, "m", 0)
-			r.AddAttrs(tt.attrs...)
-			if err := tt.derive(New(&buf, nil)).Handle(context.Background(), r); err != nil {
-				t.Fatal(err)
-			}
-			want := `{"time":"2026-01-02T03:04:05Z","level":"INFO","msg":"m"` + tt.want + "\n"
-			if buf.String() != want {
-				t.Errorf("got  %s\nwant %s", buf.String(), want)
-			}
-		})
-	}
-}
-
-func TestZeroTimeIsOmitted(t *testing.T) {
-	var buf bytes.Buffer
-	r := slog.NewRecord(time.Time{}, slog.LevelInfo, "m", 0)
-	if err := New(&buf, nil).Handle(context.Background(), r); err != nil {
-		t.Fatal(err)
-	}
-	if want := `{"level":"INFO","msg":"m"}` + "\n"; buf.String() != want {
-		t.Errorf("got %q, want %q", buf.String(), want)
-	}
-}
-
-func TestEnabled(t *testing.T) {
-	var level slog.LevelVar
-	level.Set(slog.LevelWarn)
-	h := New(io.Discard, &level)
-	ctx := context.Background()
-	if h.Enabled(ctx, slog.LevelInfo) {
-		t.Error("Info enabled at level Warn")
-	}
-	if !h.Enabled(ctx, slog.LevelError) {
-		t.Error("Error disabled at level Warn")
-	}
-	level.Set(slog.LevelDebug)
-	if !h.Enabled(ctx, slog.LevelInfo) {
-		t.Error("Info disabled after lowering the level to Debug")
-	}
-	if !New(io.Discard, nil).Enabled(ctx, slog.LevelInfo) || New(io.Discard, nil).Enabled(ctx, slog.LevelDebug) {
-		t.Error("nil level does not mean Info")
 	}
 }
 
@@ -246,9 +75,9 @@ type failingWriter struct{}
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestWriteErrorIsReturned(t *testing.T) {
-	err := New(failingWriter{}, nil).Handle(context.Background(), slog.NewRecord(time.Now(), slog.LevelInfo, "m", 0))
-	if err == nil || !strings.Contains(err.Error(), "disk full") {
-		t.Errorf("Handle() error = %v, want the writer's error", err)
+	e := New(failingWriter{}).Prepare(slog.LevelInfo, "m").Begin(time.Now())
+	if err := e.End(); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("End() error = %v, want the writer's error", err)
 	}
 }
 
@@ -263,18 +92,24 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 	return w.Buffer.Write(p)
 }
 
-// TestConcurrentLinesStayWhole logs from many goroutines through derived
-// handlers and checks that each record is one Write of one whole line.
+// TestConcurrentLinesStayWhole writes from many goroutines and checks
+// that each record is one Write of one whole line.
 func TestConcurrentLinesStayWhole(t *testing.T) {
 	var w countingWriter
-	base := New(&w, nil)
+	p := New(&w).Prepare(slog.LevelInfo, "line")
+	kg, ki, kpad := NewKey("g"), NewKey("i"), NewKey("pad")
 	const goroutines, perGoroutine = 8, 200
 	var wg sync.WaitGroup
 	for g := range goroutines {
-		logger := slog.New(base.WithAttrs([]slog.Attr{slog.Int("g", g)}))
 		wg.Go(func() {
 			for i := range perGoroutine {
-				logger.Info("line", "i", i, "pad", strings.Repeat("x", 100*(i%20)))
+				e := p.Begin(time.Now())
+				e.Int(kg, int64(g))
+				e.Int(ki, int64(i))
+				e.String(kpad, strings.Repeat("x", 100*(i%20)))
+				if err := e.End(); err != nil {
+					t.Error(err)
+				}
 			}
 		})
 	}
@@ -348,35 +183,13 @@ func TestHasSpecial(t *testing.T) {
 	}
 }
 
-func BenchmarkHandle(b *testing.B) {
-	h := New(io.Discard, nil)
-	attrs := []slog.Attr{
-		slog.String("method", "GET"), slog.String("path", "/"), slog.Int("status", 200),
-		slog.Duration("latency", 12345), slog.Int64("bytes_out", 29),
-	}
-	for _, tc := range []struct {
-		name string
-		h    slog.Handler
-	}{
-		{"jsonlog", h},
-		{"stdlib", slog.NewJSONHandler(io.Discard, nil)},
-	} {
-		b.Run(tc.name+"/Handle", func(b *testing.B) {
-			b.ReportAllocs()
-			ctx := context.Background()
-			for b.Loop() {
-				r := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
-				r.AddAttrs(attrs...)
-				if err := tc.h.Handle(ctx, r); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+// BenchmarkEntry writes an access line field by field, and the same record
+// through slog.JSONHandler.
+func BenchmarkEntry(b *testing.B) {
 	keys := [...]Key{NewKey("method"), NewKey("path"), NewKey("status"), NewKey("latency"),
 		NewKey("bytes_out"), NewKey("request_id"), NewKey("client_ip")}
-	p := h.Prepare(slog.LevelInfo, "request")
-	b.Run("jsonlog/Entry", func(b *testing.B) {
+	p := New(io.Discard).Prepare(slog.LevelInfo, "request")
+	b.Run("jsonlog", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			e := p.Begin(time.Now())
@@ -392,35 +205,28 @@ func BenchmarkHandle(b *testing.B) {
 			}
 		}
 	})
-	b.Run("jsonlog/HandleAttrs", func(b *testing.B) {
+	b.Run("stdlib", func(b *testing.B) {
 		b.ReportAllocs()
+		h, ctx := slog.NewJSONHandler(io.Discard, nil), context.Background()
 		for b.Loop() {
-			err := h.HandleAttrs(time.Now(), slog.LevelInfo, "request",
-				slog.String("method", "GET"), slog.String("path", "/"), slog.Int("status", 200),
+			r := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+			r.AddAttrs(slog.String("method", "GET"), slog.String("path", "/"), slog.Int("status", 200),
 				slog.Duration("latency", 12345), slog.Int64("bytes_out", 29),
 				slog.String("request_id", "0123456789abcdef-1"), slog.String("client_ip", "192.0.2.1"))
-			if err != nil {
+			if err := h.Handle(ctx, r); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 }
 
-func ExampleNew() {
-	h := New(&stripTime{w: os.Stdout}, nil)
-	slog.New(h).Info("request", "method", "GET", "status", 200)
+func ExampleWriter_Prepare() {
+	line := New(os.Stdout).Prepare(slog.LevelInfo, "request")
+	e := line.Begin(time.Time{}) // no time, so that the output is stable
+	e.String(NewKey("method"), "GET")
+	e.Int(NewKey("status"), 200)
+	_ = e.End()
 	// Output: {"level":"INFO","msg":"request","method":"GET","status":200}
-}
-
-// stripTime drops the "time" member so the example output is stable.
-type stripTime struct{ w io.Writer }
-
-func (s *stripTime) Write(p []byte) (int, error) {
-	if i := bytes.Index(p, []byte(`"level"`)); bytes.HasPrefix(p, []byte(`{"time":`)) && i > 0 {
-		fmt.Fprintf(s.w, "{%s", p[i:])
-		return len(p), nil
-	}
-	return s.w.Write(p)
 }
 
 // TestAppendTimeMatchesRFC3339Nano compares the cached formatting with the

@@ -50,11 +50,11 @@ func benchServer(b *testing.B, mode string) *Server {
 	case logOff:
 		cfg.AccessLog = nil
 	case logOn:
-		cfg.AccessLog = jsonlog.New(sink.Lines(), slog.LevelInfo)
+		cfg.AccessLog = jsonlog.New(sink.Lines())
 	case logUnbuffered:
-		cfg.AccessLog = jsonlog.New(devnull, slog.LevelInfo)
+		cfg.AccessLog = jsonlog.New(devnull)
 	}
-	s, err := New(cfg, slog.New(jsonlog.New(sink.Events(), slog.LevelInfo)))
+	s, err := New(cfg, slog.New(slog.NewJSONHandler(sink.Events(), nil)))
 	if err != nil {
 		b.Fatal(err)
 	}

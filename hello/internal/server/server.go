@@ -43,9 +43,9 @@ type Config struct {
 	GracePeriod time.Duration
 
 	// AccessLog receives one record per request; nil turns the access
-	// log off. It is a *jsonlog.Handler rather than any slog.Handler for
+	// log off. It is a *jsonlog.Writer rather than any slog.Handler for
 	// speed: records go to it without building a slog.Record.
-	AccessLog *jsonlog.Handler
+	AccessLog *jsonlog.Writer
 	// TrustedProxies are the peers whose X-Forwarded-For is believed when
 	// logging the client IP. Empty means the direct peer is the client.
 	TrustedProxies []netip.Prefix

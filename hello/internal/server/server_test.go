@@ -88,7 +88,7 @@ func testConfig() Config {
 
 // useTestLog, as Config.AccessLog, asks start for an access log into the
 // test's log buffer.
-var useTestLog = jsonlog.New(io.Discard, nil)
+var useTestLog = jsonlog.New(io.Discard)
 
 // running is a Server serving on loopback in the background.
 type running struct {
@@ -105,11 +105,10 @@ type running struct {
 func start(t *testing.T, cfg Config, setup func(*echo.Echo)) *running {
 	t.Helper()
 	logs := &syncBuffer{}
-	h := jsonlog.New(logs, slog.LevelInfo)
 	if cfg.AccessLog == useTestLog {
-		cfg.AccessLog = h
+		cfg.AccessLog = jsonlog.New(logs)
 	}
-	s, err := New(cfg, slog.New(h))
+	s, err := New(cfg, slog.New(slog.NewJSONHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -542,7 +541,7 @@ func TestListenError(t *testing.T) {
 	cfg := testConfig()
 	cfg.Addr = ln.Addr().String()
 	logs := &syncBuffer{}
-	s, err := New(cfg, slog.New(jsonlog.New(logs, nil)))
+	s, err := New(cfg, slog.New(slog.NewJSONHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
