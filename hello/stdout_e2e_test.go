@@ -205,19 +205,25 @@ func TestStalledStdoutNeitherBlocksServingNorLosesCount(t *testing.T) {
 	}
 	<-read
 
-	var access, reported, total int64
+	var access, reported, total, slow int64
 	for _, r := range recs {
 		switch r["msg"] {
 		case "request":
 			access++
 		case "log records dropped":
 			reported += int64(r["dropped"].(float64))
-			if r["reason"] != "stdout did not take them" || r["stdout_slow"].(float64) == 0 {
-				t.Errorf("drop record %v: want the reason stdout did not take them, counted as stdout_slow", r)
+			slow += int64(r["stdout_slow"].(float64))
+			// A record dropped while the writer had yet to run again, on
+			// a loaded machine, is told as such.
+			if r["reason"] != "stdout did not take them" && r["reason"] != "the log writer fell behind (CPU overload)" {
+				t.Errorf("drop record %v: want the reason stdout did not take them", r)
 			}
 		case "log records dropped in total":
 			total = int64(r["dropped_total"].(float64))
 		}
+	}
+	if slow == 0 {
+		t.Errorf("no drop counted as stdout_slow, though stdout stalled (%d records read)", len(recs))
 	}
 	const sent = stalledRequests + 3 // and the two probes and the last GET
 	if reported == 0 || total < reported {

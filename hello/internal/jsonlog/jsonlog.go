@@ -19,8 +19,8 @@ package jsonlog
 import (
 	"io"
 	"log/slog"
+	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -91,7 +91,7 @@ func (e *Entry) String(key Key, value string) {
 // Int adds an integer field, as [slog.Int64] would.
 func (e *Entry) Int(key Key, value int64) {
 	e.buf = append(append(e.buf, ','), key.member...)
-	e.buf = appendInt(e.buf, value)
+	e.buf = strconv.AppendInt(e.buf, value, 10)
 }
 
 // Duration adds a duration field in nanoseconds, as [slog.Duration] would.
@@ -122,104 +122,20 @@ var bufPool = sync.Pool{New: func() any {
 	return &b
 }}
 
-// appendTime appends t as a quoted RFC 3339 time with nanoseconds, as
-// t.AppendFormat(buf, time.RFC3339Nano) would. Formatting the date, time
-// and zone is most of the cost of a log line's time, and consecutive
-// records share them: they are kept for the last second seen.
+// appendTime appends t as a quoted RFC 3339 time with nanoseconds.
 func appendTime(buf []byte, t time.Time) []byte {
-	sec := t.Unix()
-	c := lastSecond.Load()
-	if c == nil || c.sec != sec || c.loc != t.Location() {
-		c = &second{sec: sec, loc: t.Location()}
-		c.date = t.AppendFormat([]byte{'"'}, "2006-01-02T15:04:05")
-		c.zone = append(t.AppendFormat(nil, "Z07:00"), '"')
-		lastSecond.Store(c)
-	}
-	buf = append(buf, c.date...)
-	buf = appendFraction(buf, t.Nanosecond())
-	return append(buf, c.zone...)
+	buf = append(buf, '"')
+	buf = t.AppendFormat(buf, time.RFC3339Nano)
+	return append(buf, '"')
 }
-
-// second is the formatted date, time of day and zone of one second, with
-// the quotes around them.
-type second struct {
-	sec        int64
-	loc        *time.Location
-	date, zone []byte
-}
-
-var lastSecond atomic.Pointer[second]
-
-// appendFraction appends ".nnnnnnnnn" without trailing zeros, or nothing
-// for 0: the ".999999999" of time.RFC3339Nano.
-func appendFraction(buf []byte, ns int) []byte {
-	if ns == 0 {
-		return buf
-	}
-	var d [10]byte
-	d[0] = '.'
-	u := uint(ns)
-	for i := 8; i >= 2; i -= 2 { // two digits at a time: d[8:10], …, d[2:4]
-		r := u % 100
-		u /= 100
-		d[i], d[i+1] = digitPairs[2*r], digitPairs[2*r+1]
-	}
-	d[1] = byte('0' + u)
-	n := len(d)
-	for d[n-1] == '0' {
-		n--
-	}
-	return append(buf, d[:n]...)
-}
-
-// appendInt appends v in decimal, as strconv.AppendInt(buf, v, 10) does,
-// two digits at a time and without strconv's general bases: an access
-// line has three numbers.
-func appendInt(buf []byte, v int64) []byte {
-	u := uint64(v)
-	if v < 0 {
-		buf = append(buf, '-')
-		u = -u // two's complement: right for math.MinInt64 too
-	}
-	var d [20]byte
-	i := len(d)
-	for u >= 100 {
-		r := u % 100
-		u /= 100
-		i -= 2
-		d[i], d[i+1] = digitPairs[2*r], digitPairs[2*r+1]
-	}
-	if u >= 10 {
-		i -= 2
-		d[i], d[i+1] = digitPairs[2*u], digitPairs[2*u+1]
-	} else {
-		i--
-		d[i] = byte('0' + u)
-	}
-	return append(buf, d[i:]...)
-}
-
-// digitPairs holds "00" to "99".
-const digitPairs = "00010203040506070809" +
-	"10111213141516171819" +
-	"20212223242526272829" +
-	"30313233343536373839" +
-	"40414243444546474849" +
-	"50515253545556575859" +
-	"60616263646566676869" +
-	"70717273747576777879" +
-	"80818283848586878889" +
-	"90919293949596979899"
 
 // appendString appends s as a quoted JSON string. Invalid UTF-8 becomes
-// U+FFFD (written as log/slog writes it, see invalidUTF8); control characters and U+2028/U+2029 are escaped, as in
-// encoding/json without HTML escaping.
+// U+FFFD (written as log/slog writes it, see invalidUTF8); control
+// characters and U+2028/U+2029 are escaped, as in encoding/json without
+// HTML escaping.
 func appendString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
 	i := 0
-	for i+8 <= len(s) && !hasSpecial(load64(s[i:])) {
-		i += 8 // eight plain bytes at once
-	}
 	for i < len(s) && plain[s[i]] {
 		i++
 	}
@@ -287,23 +203,3 @@ func appendEscaped(buf []byte, s string, i int) []byte {
 }
 
 const hexDigits = "0123456789abcdef"
-
-// Byte masks for testing eight bytes at once.
-const (
-	ones  = 0x0101010101010101
-	highs = 0x8080808080808080
-)
-
-// hasSpecial reports whether any byte of x needs a closer look: below
-// ' ', '"', '\\', or not ASCII.
-func hasSpecial(x uint64) bool {
-	below := func(x uint64, n byte) uint64 { return (x - ones*uint64(n)) &^ x & highs } // any byte < n
-	return (below(x, ' ') | below(x^(ones*'"'), 1) | below(x^(ones*'\\'), 1) | x&highs) != 0
-}
-
-// load64 returns the first eight bytes of s, little-endian.
-func load64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}

@@ -8,14 +8,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"math"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
 )
 
 // TestEntrySameBytesAsStdlib checks that a record written field by field
@@ -166,23 +163,6 @@ func FuzzAppendString(f *testing.F) {
 	})
 }
 
-// TestHasSpecial checks the eight-bytes-at-once test byte by byte, for
-// every byte at every position among bytes that need no escaping.
-func TestHasSpecial(t *testing.T) {
-	for _, fill := range []byte{' ', '!', '#', '[', ']', 'a', 0x7f} {
-		for pos := range 8 {
-			for b := range 256 {
-				w := []byte(strings.Repeat(string(fill), 8))
-				w[pos] = byte(b)
-				want := b < ' ' || b == '"' || b == '\\' || b >= utf8.RuneSelf
-				if got := hasSpecial(load64(string(w))); got != want {
-					t.Fatalf("hasSpecial(%q) = %v, want %v", w, got, want)
-				}
-			}
-		}
-	}
-}
-
 // BenchmarkEntry writes an access line field by field, and the same record
 // through slog.JSONHandler.
 func BenchmarkEntry(b *testing.B) {
@@ -227,49 +207,4 @@ func ExampleWriter_Prepare() {
 	e.Int(NewKey("status"), 200)
 	_ = e.End()
 	// Output: {"level":"INFO","msg":"request","method":"GET","status":200}
-}
-
-// TestAppendTimeMatchesRFC3339Nano compares the cached formatting with the
-// standard library's, across zones, seconds and fractions.
-func TestAppendTimeMatchesRFC3339Nano(t *testing.T) {
-	zones := []*time.Location{time.UTC, time.FixedZone("east", 5*3600+1800), time.FixedZone("west", -7*3600), time.FixedZone("zero", 0)}
-	if ny, err := time.LoadLocation("America/New_York"); err == nil {
-		zones = append(zones, ny)
-	}
-	base := time.Date(2026, 3, 8, 6, 59, 58, 0, time.UTC) // New York's DST starts at 07:00 UTC
-	for _, loc := range zones {
-		for _, ns := range []int{0, 1, 10, 123456789, 100000000, 999999999, 500} {
-			for step := range 4 {
-				tm := base.Add(time.Duration(step) * time.Second).Add(time.Duration(ns)).In(loc)
-				want := `"` + tm.Format(time.RFC3339Nano) + `"`
-				if got := string(appendTime(nil, tm)); got != want {
-					t.Errorf("appendTime(%v) = %s, want %s", tm, got, want)
-				}
-			}
-		}
-	}
-}
-
-func FuzzAppendInt(f *testing.F) {
-	for _, v := range []int64{0, 1, 9, 10, 99, 100, 200, 12345, -1, -10, -100, math.MaxInt64, math.MinInt64} {
-		f.Add(v)
-	}
-	f.Fuzz(func(t *testing.T, v int64) {
-		if got, want := string(appendInt([]byte("x"), v)), "x"+strconv.FormatInt(v, 10); got != want {
-			t.Fatalf("appendInt(%d) = %s, want %s", v, got, want)
-		}
-	})
-}
-
-func FuzzAppendTime(f *testing.F) {
-	f.Add(int64(0), int64(0), 0)
-	f.Add(int64(1767225600), int64(123456789), 3600)
-	f.Add(int64(-62135596800), int64(1), -3600)
-	f.Fuzz(func(t *testing.T, sec, ns int64, offset int) {
-		tm := time.Unix(sec, ns).In(time.FixedZone("z", offset%86400))
-		want := `"` + tm.Format(time.RFC3339Nano) + `"`
-		if got := string(appendTime(nil, tm)); got != want {
-			t.Fatalf("appendTime(%v) = %s, want %s", tm, got, want)
-		}
-	})
 }
