@@ -27,15 +27,20 @@ var (
 	fromLine   = regexp.MustCompile(`(?mi)^FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$`)
 )
 
-// argPins returns the pinned ARG defaults of the Dockerfile rel.
-func argPins(t *testing.T, rel string) map[string]string {
+// readDockerfile returns the content of the Dockerfile rel.
+func readDockerfile(t *testing.T, rel string) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(repoRoot, rel))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return string(data)
+}
+
+// argPins returns the pinned ARG defaults of a Dockerfile's content.
+func argPins(dockerfile string) map[string]string {
 	pins := map[string]string{}
-	for _, m := range pinArg.FindAllStringSubmatch(string(data), -1) {
+	for _, m := range pinArg.FindAllStringSubmatch(dockerfile, -1) {
 		pins[m[1]] = m[2]
 	}
 	return pins
@@ -44,7 +49,7 @@ func argPins(t *testing.T, rel string) map[string]string {
 // readPins returns the base images of pinSource, checked for form.
 func readPins(t *testing.T) map[string]string {
 	t.Helper()
-	pins := argPins(t, pinSource)
+	pins := argPins(readDockerfile(t, pinSource))
 	if names := slices.Sorted(maps.Keys(pins)); !slices.Equal(names, []string{"ALPINE_IMAGE", "GO_IMAGE"}) {
 		t.Fatalf("%s pins %q, want exactly ALPINE_IMAGE and GO_IMAGE", pinSource, names)
 	}
@@ -96,18 +101,15 @@ func dockerfiles(t *testing.T) []string {
 func TestBaseImagePins(t *testing.T) {
 	pins := readPins(t)
 	for _, rel := range dockerfiles(t) {
-		data, err := os.ReadFile(filepath.Join(repoRoot, rel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		own := argPins(t, rel)
+		data := readDockerfile(t, rel)
+		own := argPins(data)
 		for name, def := range own {
 			if def != pins[name] {
 				t.Errorf("%s: ARG %s=%s, want %s (the pin of %s)", rel, name, def, pins[name], pinSource)
 			}
 		}
 		stages := []string{"scratch"}
-		for _, m := range fromLine.FindAllStringSubmatch(string(data), -1) {
+		for _, m := range fromLine.FindAllStringSubmatch(data, -1) {
 			base := strings.Trim(m[1], "${}")
 			if _, declared := own[base]; !declared && !slices.Contains(stages, strings.ToLower(m[1])) {
 				t.Errorf("%s: FROM %s: name a base only as ${GO_IMAGE} or ${ALPINE_IMAGE}, declared with its pin", rel, m[1])
@@ -156,7 +158,7 @@ func TestRenovateFindsEveryPin(t *testing.T) {
 		found, ok := r.find(t, rel, func(re *regexp.Regexp, m []string) string {
 			return group(re, m, "depName") + ":" + group(re, m, "currentValue") + "@" + group(re, m, "currentDigest")
 		})
-		if want := slices.Sorted(maps.Values(argPins(t, rel))); ok && !slices.Equal(found, want) {
+		if want := slices.Sorted(maps.Values(argPins(readDockerfile(t, rel)))); ok && !slices.Equal(found, want) {
 			t.Errorf("%s: renovate.json finds %q, want %q", rel, found, want)
 		}
 	}
