@@ -34,7 +34,8 @@ echo "== throughput per feature (hello-feature-cost.sh)" >&2
 ROUNDS=$cost_rounds "$root/bench/scripts/hello-feature-cost.sh" 2 >"$work/cost.txt"
 load_after=$(load)
 
-goversion=$(sed -n 's/^toolchain[[:space:]]*//p' "$root/go.work")
+# The Go the measured scripts build with: GOTOOLCHAIN, else go.work's toolchain line.
+goversion=${GOTOOLCHAIN:-$(sed -n 's/^toolchain[[:space:]]*//p' "$root/go.work")}
 mkdir -p "$(dirname "$report")"
 {
 	echo "# Where hello's cost per request goes"

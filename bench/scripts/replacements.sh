@@ -72,7 +72,8 @@ for row in "${rows[@]}"; do
 	table+="| $name | \`$own\` | $libside | $a | $b | $pct % | $earns |"$'\n'
 done
 
-goversion=$(sed -n 's/^toolchain[[:space:]]*//p' "$root/go.work")
+# The Go the measured scripts build with: GOTOOLCHAIN, else go.work's toolchain line.
+goversion=${GOTOOLCHAIN:-$(sed -n 's/^toolchain[[:space:]]*//p' "$root/go.work")}
 {
 	echo "# Hand-written replacements, measured"
 	echo
