@@ -94,6 +94,14 @@ func (o *ownCounts) load() ownTotals {
 }
 
 // trackedConn is a client connection as the tracker sees it.
+//
+// It also makes net/http's timeouts cheap. net/http sets a read or write
+// deadline five to seven times per request, and each costs a timer update
+// in the runtime. trackedConn applies a new deadline to the socket only when
+// it is earlier than the one in force (or none is): a deadline in force that
+// is earlier than wanted may fire too soon, and then Read or Write sets the
+// wanted one and carries on. No read or write ever outlives its deadline;
+// on a busy keep-alive connection most updates cost a comparison.
 type trackedConn struct {
 	net.Conn
 	t *tracker
@@ -133,17 +141,23 @@ type trackedConn struct {
 	// as such, and the request gets no access line besides.
 	cutOff atomic.Bool
 
-	mu sync.Mutex // guards readWant and looked, and applying the read deadline
-	// readWant is the read deadline net/http wants, in Unix nanoseconds;
-	// 0 means none. One interrupt replaces it on the socket for a while.
-	readWant int64
-	looked   bool // the last look after an interrupt was taken
+	mu sync.Mutex // guards the deadlines, and applying them
+	// The deadlines net/http wants, and those in force on the socket, in
+	// Unix nanoseconds; 0 means none.
+	readWant, readSet   int64
+	writeWant, writeSet int64
+	// readExpired is set while the read deadline in force was in the past
+	// when it was set (how a pending read is aborted): the next deadline
+	// replaces it, earlier or not.
+	readExpired bool
+	looked      bool // the last look after an interrupt was taken
 }
 
-// Read reads from the connection. A read that shutdown or the cap
-// interrupted (see [trackedConn.interrupt]) goes on if a request was
-// arriving: until the deadline net/http wants, or the end of the grace
-// period if that comes first.
+// Read reads from the connection. After a timeout it sets the deadline
+// net/http wants and reads again, unless that deadline has passed: the one
+// in force was earlier (see [trackedConn]), or shutdown interrupted the
+// read while a request was arriving (the request then gets until the end
+// of the grace period).
 func (c *trackedConn) Read(p []byte) (int, error) {
 	for {
 		n, err := c.Conn.Read(p)
@@ -151,98 +165,150 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 			c.begun.Store(c.t.now())
 			c.got.Store(true)
 		}
-		if err == nil || n > 0 || !c.interrupted.Load() || !errors.Is(err, os.ErrDeadlineExceeded) || !c.resume() {
+		if err == nil || n > 0 || !errors.Is(err, os.ErrDeadlineExceeded) || !c.rearmRead() {
 			return n, err
 		}
 	}
 }
 
-// resume decides, after an interrupted read, whether the read may go on,
-// and sets its deadline if so. A connection with no byte of a request gets
-// one last look at the socket for bytes that had already arrived.
-func (c *trackedConn) resume() bool {
+// rearmRead sets the read deadline net/http wants after an early timeout,
+// and reports whether the read may go on.
+func (c *trackedConn) rearmRead() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.got.Load() {
-		if c.looked {
-			return false // silent: close
-		}
-		c.looked = true
-		waiting, known := unread(c.Conn)
-		if !known {
-			return c.Conn.SetReadDeadline(time.Now().Add(lastLook)) == nil
-		}
-		if !waiting {
-			return false // silent: close
-		}
-		// The next request had arrived, unread: it has begun.
-		c.begun.Store(c.t.now())
-		c.got.Store(true)
-	}
-	return c.resumeLocked()
-}
-
-// resumeLocked ends the interrupt of a connection whose request has begun:
-// it sets the read deadline net/http wants, or the end of the grace period
-// if that comes first, and reports whether that is still ahead. c.mu is
-// held.
-func (c *trackedConn) resumeLocked() bool {
-	c.interrupted.Store(false)
 	want := c.readWant
-	if g := c.t.grace.Load(); g != 0 && (want == 0 || want > g) {
-		want = g
+	if c.interrupted.Load() {
+		if !c.got.Load() {
+			if c.looked {
+				return false // silent: close
+			}
+			c.looked = true
+			waiting, known := unread(c.Conn)
+			if !known {
+				c.readSet, c.readExpired = time.Now().Add(lastLook).UnixNano(), false
+				return c.Conn.SetReadDeadline(time.Unix(0, c.readSet)) == nil
+			}
+			if !waiting {
+				return false // silent: close
+			}
+			// The next request had arrived, unread: it has begun.
+			c.begun.Store(c.t.now())
+			c.got.Store(true)
+		}
+		c.interrupted.Store(false)
+		if g := c.t.grace.Load(); g != 0 && (want == 0 || want > g) {
+			want = g
+		}
 	}
 	if want != 0 && time.Now().UnixNano() >= want {
-		return false // a timeout, or the grace period is over
+		return false // the deadline wanted has passed: a timeout, or an abort
 	}
-	var t time.Time
-	if want != 0 {
-		t = time.Unix(0, want)
-	}
-	return c.Conn.SetReadDeadline(t) == nil
+	c.readSet, c.readExpired = want, false
+	return c.Conn.SetReadDeadline(unixTime(want)) == nil
 }
 
-// Write writes p, counting the bytes that reach the connection and the
-// error that ends a write, for the access log.
+// Write writes p. After a timeout it sets the deadline net/http wants and
+// writes the rest, unless that deadline has passed.
 func (c *trackedConn) Write(p []byte) (int, error) {
 	if c.req.Load() == nil {
 		c.noteOwnResponse(p)
 	}
-	n, err := c.Conn.Write(p)
-	c.written.Add(int64(n))
-	c.wroteAt.Store(c.t.now())
-	if err != nil {
-		c.writeErr.Store(&err)
+	var done int
+	for {
+		n, err := c.Conn.Write(p[done:])
+		done += n
+		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) || !c.rearmWrite() {
+			c.written.Add(int64(done))
+			c.wroteAt.Store(c.t.now())
+			if err != nil {
+				c.writeErr.Store(&err)
+			}
+			return done, err
+		}
 	}
-	return n, err
 }
 
-// SetReadDeadline records the deadline net/http wants and applies it,
-// unless shutdown or the cap has interrupted the connection: a silent one
-// keeps its expired deadline, so that it closes, and one whose request has
-// begun gets the deadline [trackedConn.resumeLocked] sets.
-func (c *trackedConn) SetReadDeadline(t time.Time) error {
+func (c *trackedConn) rearmWrite() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.readWant = 0
-	if !t.IsZero() {
-		c.readWant = t.UnixNano()
+	want := c.writeWant
+	if want != 0 && time.Now().UnixNano() >= want {
+		return false
 	}
+	c.writeSet = want
+	return c.Conn.SetWriteDeadline(unixTime(want)) == nil
+}
+
+// SetReadDeadline records the deadline net/http wants, and applies it if it
+// is earlier than the one in force. A connection interrupted while silent
+// keeps its expired deadline: it must close. A deadline in the past (how
+// a caller aborts a pending read) is earlier than any in force, so it
+// applies at once, and the next one replaces it.
+//
+// It and SetWriteDeadline unlock without defer: they run five to seven
+// times per request, and neither can panic while holding the lock.
+func (c *trackedConn) SetReadDeadline(t time.Time) error {
+	d := unixNano(t)
+	c.mu.Lock()
+	c.readWant = d
+	var apply bool
 	switch {
-	case !c.interrupted.Load():
-		return c.Conn.SetReadDeadline(t)
-	case c.got.Load():
-		c.resumeLocked() // a deadline already past fails the next read, as it should
+	case c.interrupted.Load() && !c.got.Load():
+	case c.readExpired:
+		apply = d != 0 // if 0, a read now fails and retries without a deadline
+	default:
+		apply = earlier(d, c.readSet)
 	}
-	return nil
+	var err error
+	if apply {
+		c.readSet, c.readExpired = d, d != 0 && d <= time.Now().UnixNano()
+		err = c.Conn.SetReadDeadline(t)
+	}
+	c.mu.Unlock()
+	return err
+}
+
+// SetWriteDeadline is SetReadDeadline for writes.
+func (c *trackedConn) SetWriteDeadline(t time.Time) error {
+	d := unixNano(t)
+	c.mu.Lock()
+	c.writeWant = d
+	var err error
+	if earlier(d, c.writeSet) {
+		c.writeSet = d
+		err = c.Conn.SetWriteDeadline(t)
+	}
+	c.mu.Unlock()
+	return err
 }
 
 // SetDeadline sets both deadlines.
 func (c *trackedConn) SetDeadline(t time.Time) error {
-	if err := c.Conn.SetWriteDeadline(t); err != nil {
+	if err := c.SetWriteDeadline(t); err != nil {
 		return err
 	}
 	return c.SetReadDeadline(t)
+}
+
+// earlier reports whether deadline want must replace the one in force, set:
+// none is in force, or want comes first. A later or absent want keeps set,
+// which may then fire early.
+func earlier(want, set int64) bool {
+	return set == 0 || want != 0 && want < set
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func unixTime(d int64) time.Time {
+	if d == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, d)
 }
 
 // noteOwnResponse counts a response that net/http writes with no handler
@@ -285,6 +351,7 @@ func (c *trackedConn) interrupt() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.interrupted.Store(true)
+	c.readSet, c.readExpired = 1, false
 	_ = c.Conn.SetReadDeadline(time.Unix(0, 1)) // a closed conn needs no interrupting
 }
 
