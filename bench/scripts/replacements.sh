@@ -29,6 +29,7 @@ rows=(
 	"request ids made 64 at a time, against a prefix and a counter per request|61bed8e^|61bed8e|"
 	"jsonlog's time cache, two-digit integers and eight-byte string scan, against time.AppendFormat, strconv.AppendInt and a byte table|95c69e2^|95c69e2|"
 	"the deadline wrapper taking any deadline before 2001 as an abort (net/http's own), against any deadline past when set (a fix: no net/http internal)|a586828^|a586828|"
+	"the deadline wrapper applying a deadline only when earlier than the one in force (retrying a read or write it cut short), against every deadline applied as net/http sets it|4a0c476^|4a0c476|"
 )
 
 work=$(mktemp -d)
