@@ -139,17 +139,19 @@ func (h *Harness) idlePeak(ctx context.Context, spec serverSpec, stderr io.Write
 
 // budgetRun is what one run of memoryBudget saw.
 type budgetRun struct {
-	peak     int64
-	oomKills int
-	healthy  bool // alive and answering /healthz after the attack
+	peak      int64
+	oomKills  int
+	unhealthy error // why hello was not alive and answering /healthz after the attack
 }
 
-func (m budgetRun) fits() bool { return m.peak <= targetMemPeak && m.oomKills == 0 && m.healthy }
+func (m budgetRun) fits() bool {
+	return m.peak <= targetMemPeak && m.oomKills == 0 && m.unhealthy == nil
+}
 
 func (m budgetRun) String() string {
 	health := "then /healthz answered"
-	if !m.healthy {
-		health = "then hello was gone"
+	if m.unhealthy != nil {
+		health = "then " + m.unhealthy.Error()
 	}
 	return fmt.Sprintf("%s (%.0f %% to spare), %d killed for memory, %s",
 		mib(float64(m.peak)), 100*(1-float64(m.peak)/memLimit), m.oomKills, health)
@@ -178,7 +180,9 @@ func (h *Harness) memoryBudget(ctx context.Context, bin string, extra []string, 
 	stuck := holdStuck(sv.addr, stuckClients)
 	defer closeAll(stuck)
 	var m budgetRun
-	m.healthy = sv.alive() == nil && waitHTTP(ctx, sv.url+"healthz", 2*time.Second, sv.done) == nil
+	if m.unhealthy = sv.alive(); m.unhealthy == nil {
+		m.unhealthy = waitHTTP(ctx, sv.url+"healthz", 2*time.Second, sv.done)
+	}
 	if m.peak, err = g.peak(); err != nil {
 		return m, err
 	}
